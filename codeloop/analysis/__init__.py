@@ -1,0 +1,1 @@
+"""Tree-sitter layer: languages, functions, localization (and, later, the symbol index)."""

@@ -1,0 +1,31 @@
+"""Built-in backends, languages and runners, registered through the public hooks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from codeloop.hookspecs import hookimpl
+
+
+@hookimpl
+def register_backends(register: Any) -> None:
+    from codeloop.models import llamacpp, openai_compat
+
+    register("llamacpp", llamacpp.LlamaCppBackend)
+    register("openai", openai_compat.OpenAIBackend)
+
+
+@hookimpl
+def register_languages(register: Any) -> None:
+    from codeloop.analysis.python_lang import PYTHON
+
+    register(PYTHON)
+
+
+@hookimpl
+def register_test_runners(register: Any) -> None:
+    from codeloop.runners.command import CommandRunner
+    from codeloop.runners.pytest_runner import PytestRunner
+
+    register("pytest", PytestRunner)
+    register("command", CommandRunner)

@@ -1,0 +1,1 @@
+"""The command line: parses, dispatches, renders. Heavy imports happen inside commands."""

@@ -1,0 +1,58 @@
+"""Helpers shared by commands: exit codes, errors, config."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+
+from codeloop.errors import RefusedError, UsageError
+
+DEFAULT_TEST_CMD = "python -m pytest -q"
+
+
+def fail_usage(message: str, as_json: bool = False) -> NoReturn:
+    """One line on stderr saying what to do, exit 2 (and one JSON object with --json)."""
+    if as_json:
+        print(json.dumps({"status": "error", "message": message}))
+    print(f"codeloop: {message}", file=sys.stderr)
+    raise typer.Exit(2)
+
+
+def fail_refused(message: str, as_json: bool = False) -> NoReturn:
+    if as_json:
+        print(json.dumps({"status": "error", "message": message}))
+    print(f"codeloop: {message}", file=sys.stderr)
+    raise typer.Exit(1)
+
+
+def project_config(root: Path) -> dict[str, Any]:
+    """``[tool.codeloop]`` from the repo's pyproject.toml ({} when absent)."""
+    import tomllib
+
+    pyproject = root / "pyproject.toml"
+    if not pyproject.is_file():
+        return {}
+    try:
+        data = tomllib.loads(pyproject.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{pyproject} is not valid TOML ({exc}); fix it or pass --test-cmd") from None
+    section = data.get("tool", {}).get("codeloop", {})
+    return section if isinstance(section, dict) else {}
+
+
+def test_command(root: Path, given: str | None) -> str:
+    if given is not None:
+        if not given.strip():
+            raise UsageError("--test-cmd is empty: pass the command that runs your tests, e.g. --test-cmd 'python -m pytest -q'")
+        return given
+    configured = project_config(root).get("test-cmd")
+    if configured is not None and not isinstance(configured, str):
+        raise UsageError("[tool.codeloop] test-cmd in pyproject.toml must be a string")
+    return configured or DEFAULT_TEST_CMD
+
+
+__all__ = ["RefusedError", "UsageError", "fail_usage", "fail_refused", "project_config", "test_command"]

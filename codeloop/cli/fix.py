@@ -1,0 +1,111 @@
+"""`codeloop fix`: run the tests, repair, apply only a verified patch."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from codeloop.cli.common import fail_refused, fail_usage, test_command
+from codeloop.errors import RefusedError, UsageError
+
+
+def fix(
+    path: Path = typer.Argument(Path("."), help="A folder inside the git work tree to repair."),
+    test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command (default: [tool.codeloop] test-cmd, else 'python -m pytest -q')."),
+    json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing."),
+    time_budget: float = typer.Option(600.0, "--time-budget", help="Seconds for the whole run."),
+    samples: int = typer.Option(8, "--samples", help="Model candidates per round."),
+    max_rounds: int = typer.Option(3, "--max-rounds", help="Self-debug rounds of the model tier."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed (runs are reproducible for a seed)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
+    model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
+    explain: bool = typer.Option(True, "--explain/--no-explain", help="Self-debug: explain a failure before refining."),
+) -> None:
+    """Repair the code so that the test command passes."""
+    from codeloop.cli.render import EventRenderer, make_console, print_diff
+    from codeloop.analysis.languages import language_for_path
+    from codeloop.core.fix.context import FixOptions
+    from codeloop.core.fix.loop import FixResult, repair
+    from codeloop.core.fix.model_tier import ModelTier
+    from codeloop.models.factory import check_backend_options, make_backend
+    from codeloop.runners.pytest_runner import make_runner
+    from codeloop.workspace import checkpoint
+    from codeloop.workspace.git import find_worktree
+    from codeloop.workspace.sandbox import SandboxPool
+
+    try:
+        if samples < 1 or max_rounds < 1:
+            raise UsageError("--samples and --max-rounds must be at least 1")
+        if time_budget <= 0:
+            raise UsageError("--time-budget must be a positive number of seconds")
+        root = find_worktree(path.resolve())
+        command = test_command(root, test_cmd)
+        check_backend_options(backend, model, base_url)
+    except UsageError as exc:
+        fail_usage(str(exc), json_out)
+
+    options = FixOptions(samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain)
+    console = make_console()
+    tiers = [
+        ModelTier(lambda: make_backend(backend, model_path=model, base_url=base_url, model_name=model_name)),
+    ]
+    result: FixResult
+    try:
+        with SandboxPool(root) as pool, EventRenderer(console) as renderer:
+            loop = repair(pool, make_runner(command), tiers, language_for_path, options)  # type: ignore[arg-type]
+            while True:
+                try:
+                    renderer.handle(next(loop))
+                except StopIteration as stop:
+                    result = stop.value
+                    break
+    except UsageError as exc:
+        fail_usage(str(exc), json_out)
+
+    applied = False
+    if result.status == "fixed" and result.changes is not None and not dry_run:
+        try:
+            checkpoint.apply(root, result.changes, label="fix")
+            applied = True
+        except RefusedError as exc:
+            result.status = "unfixed"
+            result.message = str(exc)
+
+    if json_out:
+        payload = result.to_dict()
+        payload["applied"] = applied
+        print(json.dumps(payload))
+    else:
+        out = make_console(stderr=False)
+        if result.changes is not None and result.status == "fixed":
+            print_diff(out, result.changes.diff())
+        console.print(_summary(result, applied, dry_run), markup=False)
+    if result.status in ("fixed", "passing"):
+        raise typer.Exit(0)
+    raise typer.Exit(1)
+
+
+def _summary(result: object, applied: bool, dry_run: bool) -> str:
+    from codeloop.core.fix.loop import FixResult
+
+    assert isinstance(result, FixResult)
+    s = result.stats
+    spent = (
+        f"{s.candidates} candidates tested in {s.rounds} round(s), {s.llm_calls} model calls, "
+        f"{s.completion_tokens} tokens generated, {result.seconds:.0f}s"
+    )
+    if result.status == "passing":
+        return "The test command already passes: nothing to fix."
+    if result.status == "fixed":
+        where = "applied to your working tree (codeloop undo reverts it)" if applied else "not applied (--dry-run)"
+        return (
+            f"Fixed: the {result.stage} tier found a patch to {', '.join(result.changes.paths if result.changes else [])} "
+            f"that makes the whole test command pass; {where}. {s.plausible} plausible patch(es); {spent}."
+        )
+    return f"Not fixed: {result.message}. Your working tree is unchanged. {spent}."

@@ -1,0 +1,86 @@
+"""Render core events on stderr: a live status line on a terminal, plain lines otherwise."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+from rich.console import Console
+from rich.syntax import Syntax
+
+from codeloop.core import events as ev
+
+
+def make_console(stderr: bool = True) -> Console:
+    plain = bool(os.environ.get("NO_COLOR")) or not (sys.stderr if stderr else sys.stdout).isatty()
+    return Console(stderr=stderr, no_color=plain, highlight=False, soft_wrap=True, force_terminal=None if not plain else False)
+
+
+class EventRenderer:
+    """Turns events into progress. Counts what happened so the summary can say it."""
+
+    def __init__(self, console: Console, quiet: bool = False) -> None:
+        self.console = console
+        self.quiet = quiet
+        self.live = console.is_terminal
+        self._status: Any = None
+        self.stage = ""
+        self.round = 0
+        self.tried = 0
+        self.passed = 0
+        self.tokens_per_second = 0.0
+
+    def __enter__(self) -> EventRenderer:
+        if self.live and not self.quiet:
+            self._status = self.console.status("starting")
+            self._status.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._status is not None:
+            self._status.stop()
+
+    def _line(self, text: str) -> None:
+        if not self.quiet:
+            self.console.print(text, markup=False)
+
+    def _update(self) -> None:
+        if self._status is not None:
+            rate = f", {self.tokens_per_second:.0f} tok/s" if self.tokens_per_second else ""
+            self._status.update(
+                f"{self.stage} · round {self.round} · candidates tried {self.tried}, passed {self.passed}{rate}"
+            )
+
+    def handle(self, event: ev.Event) -> None:
+        if isinstance(event, ev.StageStarted):
+            self.stage = event.stage
+            self._line(f"[{event.stage}] {event.detail}".rstrip())
+        elif isinstance(event, ev.TestsRan):
+            state = "pass" if event.passed else f"{len(event.failed)} failing"
+            self._line(f"[tests] {event.purpose}: {state} ({event.seconds:.1f}s)")
+            for test_id in event.failed[:5]:
+                self._line(f"  ✗ {test_id}")
+        elif isinstance(event, ev.Localized):
+            self._line("[localize] suspects: " + (", ".join(event.suspects[:3]) or "none"))
+        elif isinstance(event, ev.CandidatesSampled):
+            self.round = event.round
+            self.tokens_per_second = event.tokens_per_second
+        elif isinstance(event, ev.CandidateChecked):
+            if event.outcome in ("passed", "failed", "forbidden"):
+                self.tried += 1
+            if event.outcome == "passed":
+                self.passed += 1
+            if not self.live:
+                detail = f": {event.detail}" if event.detail else ""
+                self._line(f"  candidate {event.candidate} ({event.stage}) {event.outcome}{detail}"[:160])
+        elif isinstance(event, ev.RoundFinished):
+            self._line(f"[round {event.round}] {event.tried} candidates tested, {event.passed} passed")
+        elif isinstance(event, ev.Note):
+            self._line(f"note: {event.message}")
+        self._update()
+
+
+def print_diff(console: Console, diff: str) -> None:
+    if diff:
+        console.print(Syntax(diff, "diff", theme="ansi_dark", background_color="default"))

@@ -1,0 +1,25 @@
+"""`codeloop undo`: restore exactly what the last applied change replaced."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from codeloop.cli.common import fail_refused, fail_usage
+from codeloop.errors import RefusedError, UsageError
+
+
+def undo(path: Path = typer.Argument(Path("."), help="A folder inside the git work tree.")) -> None:
+    """Revert the last change codeloop applied (refuses if you edited those files since)."""
+    from codeloop.workspace import checkpoint
+    from codeloop.workspace.git import find_worktree
+
+    try:
+        root = find_worktree(path.resolve())
+        restored = checkpoint.undo(root)
+    except UsageError as exc:
+        fail_usage(str(exc))
+    except RefusedError as exc:
+        fail_refused(str(exc))
+    typer.echo("restored: " + ", ".join(restored), err=True)

@@ -1,0 +1,1 @@
+"""The repair loop: localize, generate candidates by tier, validate, select."""

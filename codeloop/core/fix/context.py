@@ -1,0 +1,79 @@
+"""What every repair tier sees: the failure, the suspects, a validator and the budget."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from codeloop.analysis.languages import Language
+from codeloop.core.changes import ChangeSet
+from codeloop.core.events import Event
+from codeloop.core.fix.localize import Suspect, TestContext
+from codeloop.runners.base import TestReport
+
+
+@dataclass(frozen=True)
+class FixOptions:
+    samples: int = 8
+    max_rounds: int = 3
+    time_budget: float = 600.0
+    seed: int = 0
+    temperature: float = 0.8
+    max_new_tokens: int = 320
+    explain: bool = True  # self-debug: explain the failure before refining
+    max_suspects: int = 3
+
+
+@dataclass(frozen=True)
+class Candidate:
+    changes: ChangeSet
+    stage: str  # the tier that produced it: "model", "cheap", ...
+    origin: str  # e.g. "round 2, sample 5"
+    target: str = ""  # "path::qualname" it rewrites
+
+
+@dataclass(frozen=True)
+class Verdict:
+    passed: bool
+    report: TestReport | None  # None when rejected before running (invalid, forbidden, ...)
+    outcome: str  # "passed" | "failed" | "forbidden" | "duplicate" | "unchanged"
+    detail: str = ""
+
+
+@dataclass
+class Stats:
+    rounds: int = 0
+    candidates: int = 0  # candidates actually run against the tests
+    plausible: int = 0  # candidates that passed the whole test command
+    llm_calls: int = 0
+    prompt_tokens: int = 0
+    prompt_tokens_evaluated: int = 0
+    completion_tokens: int = 0
+
+
+@dataclass
+class RepairContext:
+    options: FixOptions
+    baseline: TestReport
+    suspects: list[Suspect]
+    tests: list[TestContext]
+    read: Callable[[str], str]
+    language_for: Callable[[str], Language | None]
+    validate: Callable[[Candidate], Verdict]
+    deadline: float
+    stats: Stats = field(default_factory=Stats)
+    notes: dict[str, object] = field(default_factory=dict)  # what one tier learned, for the next
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+TierRun = Generator[Event, None, "Candidate | None"]
+
+
+class Tier(Protocol):
+    name: str
+
+    def run(self, ctx: RepairContext) -> TierRun: ...

@@ -1,0 +1,147 @@
+"""From a failing TestReport to ranked suspect functions and the test context.
+
+Two signals, strongest first: traceback frames that land in non-test source (deepest
+frame first: that is where the exception was raised), then the functions the failing
+test calls or passes around by name (when the bug returns a wrong value, no frame of
+the buggy function is on the traceback).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from codeloop.analysis.functions import called_names, enclosing_function, functions
+from codeloop.analysis.languages import FunctionSpan, Language
+from codeloop.runners.base import TestFailure, TestReport
+
+ReadText = Callable[[str], str]
+LanguageFor = Callable[[str], "Language | None"]
+
+
+@dataclass(frozen=True)
+class Suspect:
+    path: str
+    function: FunctionSpan
+    score: float
+    reason: str  # "frame" | "called-by-test"
+
+    @property
+    def key(self) -> str:
+        return f"{self.path}::{self.function.qualname}"
+
+
+@dataclass(frozen=True)
+class TestContext:
+    test_id: str
+    message: str
+    sources: tuple[str, ...]  # the failing test function and test helpers on its traceback
+
+
+def normalize_path(path: str, run_root: str, known: set[str]) -> str | None:
+    """Map a path printed by the runner back to a repo-relative file we know."""
+    posix = path.replace("\\", "/")
+    root = run_root.rstrip("/") + "/"
+    if posix.startswith(root):
+        posix = posix[len(root) :]
+    posix = str(PurePosixPath(posix))
+    if posix in known:
+        return posix
+    for rel in known:  # runners sometimes print paths relative to a subfolder
+        if posix.endswith("/" + rel) or rel.endswith("/" + posix):
+            return rel
+    return None
+
+
+def _source_of(text: str, span: FunctionSpan) -> str:
+    return text.encode("utf-8")[span.start_byte : span.end_byte].decode("utf-8")
+
+
+class Localizer:
+    def __init__(self, files: list[str], read: ReadText, language_for: LanguageFor, run_root: str) -> None:
+        self.files = files
+        self.known = set(files)
+        self.read = read
+        self.language_for = language_for
+        self.run_root = run_root
+
+    def _is_test(self, rel: str) -> bool:
+        language = self.language_for(rel)
+        return language is None or language.is_test_file(rel)
+
+    def _span_at(self, rel: str, line: int) -> FunctionSpan | None:
+        language = self.language_for(rel)
+        if language is None:
+            return None
+        return enclosing_function(language, self.read(rel).encode("utf-8"), line)
+
+    def _definitions(self, name: str) -> list[tuple[str, FunctionSpan]]:
+        found = []
+        for rel in self.files:
+            if self._is_test(rel):
+                continue
+            text = self.read(rel)
+            if name not in text:
+                continue
+            language = self.language_for(rel)
+            assert language is not None
+            found += [(rel, span) for span in functions(language, text.encode("utf-8")) if span.name == name]
+        return found
+
+    def test_context(self, failure: TestFailure) -> TestContext:
+        sources: list[str] = []
+        spans: list[tuple[str, FunctionSpan]] = []
+        if failure.file and failure.file in self.known:
+            span = self._span_at(failure.file, failure.line)
+            if span is not None:
+                spans.append((failure.file, span))
+        for frame in failure.frames:
+            rel = normalize_path(frame.path, self.run_root, self.known)
+            if rel is not None and self._is_test(rel):
+                span = self._span_at(rel, frame.line)
+                if span is not None:
+                    spans.append((rel, span))
+        for rel, span in spans:
+            source = _source_of(self.read(rel), span)
+            if source not in sources:
+                sources.append(source)
+        return TestContext(failure.test_id, failure.message, tuple(sources))
+
+    def suspects(self, report: TestReport) -> list[Suspect]:
+        ranked: dict[str, Suspect] = {}
+
+        def add(rel: str, span: FunctionSpan, score: float, reason: str) -> None:
+            suspect = Suspect(rel, span, score, reason)
+            if suspect.key not in ranked or ranked[suspect.key].score < score:
+                ranked[suspect.key] = suspect
+
+        for failure in report.failures:
+            frames = list(failure.frames)
+            for depth, frame in enumerate(reversed(frames)):
+                rel = normalize_path(frame.path, self.run_root, self.known)
+                if rel is None or self._is_test(rel):
+                    continue
+                span = self._span_at(rel, frame.line)
+                if span is not None:
+                    add(rel, span, 1.0 / (1 + depth), "frame")
+            # Functions the failing test (and its helpers) call or pass by name.
+            test_spans: list[tuple[str, FunctionSpan]] = []
+            if failure.file in self.known:
+                span = self._span_at(failure.file, failure.line)
+                if span is not None:
+                    test_spans.append((failure.file, span))
+            for frame in frames:
+                rel = normalize_path(frame.path, self.run_root, self.known)
+                if rel is not None and self._is_test(rel):
+                    span = self._span_at(rel, frame.line)
+                    if span is not None:
+                        test_spans.append((rel, span))
+            for order, (rel, span) in enumerate(test_spans):
+                language = self.language_for(rel)
+                assert language is not None
+                names = called_names(language, self.read(rel).encode("utf-8"), span)
+                for rank, name in enumerate(names):
+                    for def_rel, def_span in self._definitions(name):
+                        add(def_rel, def_span, 0.5 / (1 + order + rank * 0.1), "called-by-test")
+        return sorted(ranked.values(), key=lambda s: -s.score)

@@ -1,0 +1,101 @@
+"""The TestRunner seam and the report it returns."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Frame:
+    path: str  # as printed by the runner (relative to the run directory when inside it)
+    line: int
+    function: str = ""
+
+
+@dataclass(frozen=True)
+class TestFailure:
+    test_id: str
+    message: str  # the assertion / exception line(s)
+    details: str  # the traceback text, trimmed
+    frames: tuple[Frame, ...] = ()
+    file: str = ""  # the test's file, relative to the run directory
+    line: int = 0
+
+
+@dataclass
+class TestReport:
+    passed: bool
+    exit_code: int
+    failures: list[TestFailure] = field(default_factory=list)
+    passed_ids: list[str] = field(default_factory=list)
+    output: str = ""  # tail of stdout+stderr
+    seconds: float = 0.0
+    timed_out: bool = False
+    structured: bool = False  # True when failures come from a parsed report, not just the exit code
+
+    @property
+    def failed_ids(self) -> list[str]:
+        return [f.test_id for f in self.failures]
+
+    def signature(self) -> str:
+        """A short fingerprint of *how* it fails, to notice rounds that repeat a failure."""
+        if self.failures:
+            return "|".join(sorted(f"{f.test_id}:{f.message[:120]}" for f in self.failures))
+        return f"exit={self.exit_code}:{self.output[-200:]}"
+
+
+class TestRunner(Protocol):
+    command: str
+
+    def run(self, cwd: Path, selection: list[str] | None = None, timeout: float = 600.0) -> TestReport: ...
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    exit_code: int
+    output: str
+    seconds: float
+    timed_out: bool
+
+
+def run_shell(command: str, cwd: Path, timeout: float, extra_env: dict[str, str] | None = None) -> ProcessResult:
+    """Run ``command`` through the shell in its own process group, killed whole on timeout."""
+    env = dict(os.environ)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # stale .pyc from same-second rewrites would lie to us
+    env.pop("PYTEST_ADDOPTS", None)
+    env.update(extra_env or {})
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        command,
+        shell=True,
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        out, _ = proc.communicate(timeout=timeout)
+        timed_out = False
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, _ = proc.communicate()
+        timed_out = True
+    finally:
+        if proc.poll() is None:  # interrupted (Ctrl-C): take the whole group down with us
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    text = out.decode("utf-8", "replace")
+    return ProcessResult(
+        exit_code=proc.returncode if not timed_out else 124,
+        output=text[-20000:],
+        seconds=time.perf_counter() - started,
+        timed_out=timed_out,
+    )

@@ -1,0 +1,142 @@
+"""pytest with structured results from its built-in JUnit XML report.
+
+Why JUnit XML: it is built into every pytest (no plugin needs to be installed in the
+user's environment), and with ``junit_family=xunit1`` each testcase carries its file and
+line, which turns back into a node id we can re-run. Traceback frames are read from the
+failure text, which pytest prints in a stable "path:line: ..." form.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+import tempfile
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from codeloop.runners.base import Frame, TestFailure, TestReport, run_shell
+
+_LONG_FRAME = re.compile(r"^(?P<path>[^\s:\"][^:\"]*\.py):(?P<line>\d+):(?: in (?P<func>\S+))?", re.M)
+_NATIVE_FRAME = re.compile(r'File "(?P<path>[^"]+\.py)", line (?P<line>\d+), in (?P<func>\S+)')
+
+
+def is_pytest_command(command: str) -> bool:
+    return "pytest" in command
+
+
+def parse_frames(text: str) -> tuple[Frame, ...]:
+    frames: list[Frame] = []
+    for pattern in (_NATIVE_FRAME, _LONG_FRAME):
+        for m in pattern.finditer(text):
+            frame = Frame(m.group("path"), int(m.group("line")), m.group("func") or "")
+            if frame not in frames:
+                frames.append(frame)
+        if frames:
+            break
+    return tuple(frames)
+
+
+def _node_id(case: ET.Element) -> str:
+    file = case.get("file") or ""
+    classname = case.get("classname") or ""
+    name = case.get("name") or ""
+    if not file:
+        return f"{classname}::{name}" if classname else name
+    module = file[:-3].replace("/", ".") if file.endswith(".py") else file
+    classes = classname[len(module) + 1 :] if classname.startswith(module + ".") else ""
+    parts = [file] + ([c for c in classes.split(".") if c] if classes else []) + [name]
+    return "::".join(parts)
+
+
+def _message(element: ET.Element) -> str:
+    message = element.get("message") or ""
+    if not message:
+        lines = [ln for ln in (element.text or "").splitlines() if ln.startswith("E ")]
+        message = "\n".join(ln[1:].strip() for ln in lines[:6])
+    return message[:600]
+
+
+def parse_junit(xml_text: str) -> tuple[list[TestFailure], list[str]]:
+    root = ET.fromstring(xml_text)
+    failures: list[TestFailure] = []
+    passed: list[str] = []
+    for case in root.iter("testcase"):
+        node_id = _node_id(case)
+        problem = case.find("failure")
+        if problem is None:
+            problem = case.find("error")
+        if problem is None:
+            if case.find("skipped") is None:
+                passed.append(node_id)
+            continue
+        details = (problem.text or "")[-4000:]
+        failures.append(
+            TestFailure(
+                test_id=node_id,
+                message=_message(problem),
+                details=details,
+                frames=parse_frames(details),
+                file=case.get("file") or "",
+                line=int(case.get("line") or 0) + 1,
+            )
+        )
+    return failures, passed
+
+
+class PytestRunner:
+    def __init__(self, command: str = "python -m pytest -q") -> None:
+        self.command = command
+
+    def run(self, cwd: Path, selection: list[str] | None = None, timeout: float = 600.0) -> TestReport:
+        with tempfile.TemporaryDirectory(prefix="codeloop-junit-") as tmp:
+            xml_path = Path(tmp) / "report.xml"
+            extra = [
+                f"--junitxml={xml_path}",
+                "-o", "junit_family=xunit1",
+                "-p", "no:cacheprovider",  # never write .pytest_cache into the tree
+                "--tb=long",
+            ]
+            if selection:
+                extra += list(selection)
+            command = self.command + " " + " ".join(shlex.quote(a) for a in extra)
+            result = run_shell(command, cwd, timeout)
+            failures: list[TestFailure] = []
+            passed_ids: list[str] = []
+            structured = xml_path.is_file()
+            if structured:
+                try:
+                    failures, passed_ids = parse_junit(xml_path.read_text("utf-8", "replace"))
+                except ET.ParseError:
+                    structured = False
+        passed = result.exit_code == 0
+        if not passed and not failures:
+            # Crashed before reporting (bad command, import error at collection, timeout).
+            tail = result.output[-3000:]
+            failures.append(
+                TestFailure(
+                    test_id=self.command,
+                    message=("timed out" if result.timed_out else (tail.strip().splitlines() or [f"exit code {result.exit_code}"])[-1]),
+                    details=tail,
+                    frames=parse_frames(tail),
+                )
+            )
+        return TestReport(
+            passed=passed,
+            exit_code=result.exit_code,
+            failures=failures,
+            passed_ids=passed_ids,
+            output=result.output,
+            seconds=result.seconds,
+            timed_out=result.timed_out,
+            structured=structured,
+        )
+
+
+def make_runner(command: str) -> PytestRunner | object:
+    """Pick the runner for ``command`` through the plugin registry."""
+    from codeloop import plugins
+
+    runners = plugins.test_runners()
+    if is_pytest_command(command):
+        return runners["pytest"](command)
+    return runners["command"](command)

@@ -1,0 +1,41 @@
+"""Locate the git work tree and list the files a test run can see."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+from codeloop.errors import UsageError
+
+
+def find_worktree(path: Path) -> Path:
+    """The top of the git work tree containing ``path`` (UsageError if there is none)."""
+    import git
+
+    if not path.exists():
+        raise UsageError(f"path does not exist: {path} (pass a folder inside a git repository)")
+    try:
+        repo = git.Repo(path, search_parent_directories=True)
+    except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+        raise UsageError(
+            f"{path} is not inside a git work tree: run codeloop inside a repository (git init) or pass one as PATH"
+        ) from None
+    if repo.bare or repo.working_tree_dir is None:
+        raise UsageError(f"{path} is a bare git repository: pass a folder with a work tree")
+    return Path(repo.working_tree_dir).resolve()
+
+
+def visible_files(root: Path) -> list[str]:
+    """Tracked and untracked-but-not-ignored files that exist now (posix, relative).
+
+    This is "what the user has": uncommitted edits and new files included, build
+    junk that .gitignore excludes left out.
+    """
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout
+    names = sorted({n for n in out.decode("utf-8", "surrogateescape").split("\0") if n})
+    return [n for n in names if (root / n).is_file() or (root / n).is_symlink()]
