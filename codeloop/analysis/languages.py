@@ -39,7 +39,7 @@ class Language:
     function_node_types: tuple[str, ...]
     class_node_types: tuple[str, ...]
     queries_package: str = "codeloop.analysis.queries"
-    extra: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def is_test_file(self, relpath: str) -> bool:
         posix = PurePosixPath(relpath)

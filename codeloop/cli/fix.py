@@ -67,6 +67,11 @@ def fix(
                     break
     except UsageError as exc:
         fail_usage(str(exc), json_out)
+    except Exception as exc:  # a bug of ours: say so, keep the tree as it was
+        import traceback
+
+        traceback.print_exc()
+        fail_refused(f"internal error ({type(exc).__name__}: {exc}); nothing was changed", json_out)
 
     applied = False
     if result.status == "fixed" and result.changes is not None and not dry_run:

@@ -20,6 +20,8 @@ class StageStarted(Event):
 
 @dataclass(frozen=True)
 class TestsRan(Event):
+    __test__ = False  # not a pytest test class
+
     passed: bool
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0

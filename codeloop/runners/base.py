@@ -20,6 +20,8 @@ class Frame:
 
 @dataclass(frozen=True)
 class TestFailure:
+    __test__ = False  # not a pytest test class
+
     test_id: str
     message: str  # the assertion / exception line(s)
     details: str  # the traceback text, trimmed
@@ -30,6 +32,8 @@ class TestFailure:
 
 @dataclass
 class TestReport:
+    __test__ = False  # not a pytest test class
+
     passed: bool
     exit_code: int
     failures: list[TestFailure] = field(default_factory=list)
@@ -51,6 +55,8 @@ class TestReport:
 
 
 class TestRunner(Protocol):
+    __test__ = False  # not a pytest test class
+
     command: str
 
     def run(self, cwd: Path, selection: list[str] | None = None, timeout: float = 600.0) -> TestReport: ...

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from codeloop.runners.base import Frame, TestFailure, TestReport, run_shell
 
-_LONG_FRAME = re.compile(r"^(?P<path>[^\s:\"][^:\"]*\.py):(?P<line>\d+):(?: in (?P<func>\S+))?", re.M)
+_LONG_FRAME = re.compile(r"^(?P<path>[^\s:\"][^:\"\n]*\.py):(?P<line>\d+):(?: in (?P<func>\S+))?", re.M)
 _NATIVE_FRAME = re.compile(r'File "(?P<path>[^"]+\.py)", line (?P<line>\d+), in (?P<func>\S+)')
 
 
@@ -29,7 +29,7 @@ def parse_frames(text: str) -> tuple[Frame, ...]:
     for pattern in (_NATIVE_FRAME, _LONG_FRAME):
         for m in pattern.finditer(text):
             frame = Frame(m.group("path"), int(m.group("line")), m.group("func") or "")
-            if frame not in frames:
+            if all((f.path, f.line) != (frame.path, frame.line) for f in frames):
                 frames.append(frame)
         if frames:
             break

@@ -34,6 +34,8 @@ class Suspect:
 
 @dataclass(frozen=True)
 class TestContext:
+    __test__ = False  # not a pytest test class
+
     test_id: str
     message: str
     sources: tuple[str, ...]  # the failing test function and test helpers on its traceback

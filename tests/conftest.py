@@ -1,0 +1,60 @@
+"""Shared fixtures: real git repos in tmp_path, the CLI run as a real subprocess."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _no_writes_to_home(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Like pre-commit's suite: a test that writes to the real home directory is a bug."""
+    home = tmp_path_factory.mktemp("home")
+    os.environ["HOME"] = str(home)
+    (home / ".gitconfig").write_text("[user]\n\tname = codeloop tests\n\temail = tests@codeloop.invalid\n[init]\n\tdefaultBranch = main\n")
+
+
+def git(cwd: Path, *args: str) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def make_repo(path: Path, files: dict[str, str], commit: bool = True) -> Path:
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q")
+    for rel, text in files.items():
+        target = path / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(text)
+    if commit:
+        git(path, "add", "-A")
+        git(path, "commit", "-qm", "initial")
+    return path
+
+
+def snapshot(path: Path) -> dict[str, bytes]:
+    """Every byte of every file under ``path`` (untracked and ignored included), .git index too."""
+    found = {}
+    for p in sorted(path.rglob("*")):
+        if p.is_file() and ".git/objects" not in p.as_posix():
+            found[p.relative_to(path).as_posix()] = p.read_bytes()
+    return found
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: float = 900) -> subprocess.CompletedProcess[str]:
+    full_env = dict(os.environ)
+    full_env["PYTHONPATH"] = str(PROJECT_ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "codeloop", *args],
+        cwd=cwd,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )

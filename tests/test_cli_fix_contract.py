@@ -1,0 +1,89 @@
+"""The `codeloop fix` CLI contract, run as a real subprocess on real git repos."""
+
+import json
+
+from tests.conftest import make_repo, run_cli, snapshot
+
+BUGGY = {
+    "calc.py": "def add(a, b):\n    return a - b\n",
+    "test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+}
+
+
+def test_not_a_git_repo_is_exit_2_with_one_line(tmp_path):
+    (tmp_path / "x").mkdir()
+    proc = run_cli("fix", str(tmp_path / "x"))
+    assert proc.returncode == 2
+    assert proc.stderr.count("\n") == 1 and "git" in proc.stderr
+    assert proc.stdout == ""
+
+
+def test_bad_options_are_exit_2_and_change_nothing(tmp_path):
+    repo = make_repo(tmp_path / "r", BUGGY)
+    before = snapshot(repo)
+    for args in (["--samples", "0"], ["--model", str(tmp_path / "missing.gguf")], ["--backend", "nope"], ["--backend", "openai"], ["--test-cmd", " "]):
+        proc = run_cli("fix", str(repo), *args)
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert len(proc.stderr.strip().splitlines()) == 1
+    assert snapshot(repo) == before
+
+
+def test_json_error_is_one_object(tmp_path):
+    proc = run_cli("fix", str(tmp_path), "--json")
+    assert proc.returncode == 2
+    assert json.loads(proc.stdout)["status"] == "error"
+
+
+def test_passing_suite_exits_0_with_status_passing(tmp_path):
+    repo = make_repo(tmp_path / "r", {"test_ok.py": "def test_ok():\n    assert 1\n"})
+    proc = run_cli("fix", str(repo), "--json")
+    assert proc.returncode == 0
+    assert json.loads(proc.stdout)["status"] == "passing"
+
+
+def test_unfixable_exits_1_and_tree_is_byte_identical(tmp_path):
+    # A model cannot fix a test that fails on its own; with uncommitted, untracked and
+    # ignored files around, every byte must stay as it was.
+    files = {
+        "calc.py": "def add(a, b):\n    return a + b\n",
+        "test_calc.py": "def test_impossible():\n    assert 1 == 2\n",
+        ".gitignore": "build/\n",
+    }
+    repo = make_repo(tmp_path / "r", files)
+    (repo / "calc.py").write_text("def add(a, b):\n    return a + b  # edited\n")
+    (repo / "notes.txt").write_text("untracked\n")
+    (repo / "build").mkdir()
+    (repo / "build" / "junk.bin").write_bytes(b"\x00\x01")
+    (repo / "staged.py").write_text("z = 1\n")
+    from tests.conftest import git
+
+    git(repo, "add", "staged.py")
+    before = snapshot(repo)
+    proc = run_cli("fix", str(repo), "--json", "--time-budget", "60", "--samples", "1", "--max-rounds", "1")
+    assert proc.returncode == 1, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["status"] == "unfixed"
+    for key in ("diff", "files", "rounds", "candidates", "llm_calls", "prompt_tokens", "completion_tokens", "seconds", "stage"):
+        assert key in payload
+    assert snapshot(repo) == before
+
+
+def test_test_cmd_from_pyproject(tmp_path):
+    repo = make_repo(tmp_path / "r", {
+        "pyproject.toml": "[tool.codeloop]\ntest-cmd = \"python -c 'import sys; sys.exit(0)'\"\n",
+        "test_x.py": "def test_x():\n    assert 0\n",
+    })
+    proc = run_cli("fix", str(repo), "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["status"] == "passing"
+
+
+def test_help_is_fast_and_lazy(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    code = "import sys, codeloop.cli.app as a; print(sorted(m for m in ('llama_cpp', 'tree_sitter', 'git', 'httpx') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
+    assert out.stdout.strip() == "[]", out.stderr
