@@ -13,7 +13,7 @@ from codeloop.errors import RefusedError, UsageError
 
 
 def fix(
-    path: Path = typer.Argument(Path("."), help="A folder inside the git work tree to repair."),
+    path: Path = typer.Argument(Path("."), help="A folder inside a git work tree; tests run in its project folder (nearest pyproject.toml/setup.cfg/pytest.ini)."),
     test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command (default: [tool.codeloop] test-cmd, else 'python -m pytest -q')."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing."),
@@ -36,7 +36,7 @@ def fix(
     from codeloop.models.factory import check_backend_options, make_backend
     from codeloop.runners.pytest_runner import make_runner
     from codeloop.workspace import checkpoint
-    from codeloop.workspace.git import find_worktree
+    from codeloop.workspace.git import find_project
     from codeloop.workspace.sandbox import SandboxPool
 
     try:
@@ -44,7 +44,7 @@ def fix(
             raise UsageError("--samples and --max-rounds must be at least 1")
         if time_budget <= 0:
             raise UsageError("--time-budget must be a positive number of seconds")
-        root = find_worktree(path.resolve())
+        root = find_project(path)
         command = test_command(root, test_cmd)
         check_backend_options(backend, model, base_url)
     except UsageError as exc:

@@ -13,10 +13,10 @@ from codeloop.errors import RefusedError, UsageError
 def undo(path: Path = typer.Argument(Path("."), help="A folder inside the git work tree.")) -> None:
     """Revert the last change codeloop applied (refuses if you edited those files since)."""
     from codeloop.workspace import checkpoint
-    from codeloop.workspace.git import find_worktree
+    from codeloop.workspace.git import find_project
 
     try:
-        root = find_worktree(path.resolve())
+        root = find_project(path)
         restored = checkpoint.undo(root)
     except UsageError as exc:
         fail_usage(str(exc))

@@ -25,6 +25,27 @@ def find_worktree(path: Path) -> Path:
     return Path(repo.working_tree_dir).resolve()
 
 
+_PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", "pytest.ini", "tox.ini")
+
+
+def find_project(path: Path) -> Path:
+    """The folder tests run in: the nearest one at or above ``path`` with a project marker
+    (pyproject.toml, setup.py, setup.cfg, pytest.ini, tox.ini), not above the git work
+    tree; the work tree itself when none has one. Monorepos and examples/ folders get
+    their own test command this way, as pytest finds its own rootdir.
+    """
+    top = find_worktree(path)
+    here = path.resolve()
+    if here.is_file():
+        here = here.parent
+    for folder in [here, *here.parents]:
+        if any((folder / marker).is_file() for marker in _PROJECT_MARKERS):
+            return folder
+        if folder == top:
+            break
+    return top
+
+
 def visible_files(root: Path) -> list[str]:
     """Tracked and untracked-but-not-ignored files that exist now (posix, relative).
 
