@@ -25,6 +25,7 @@ def fix(
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
+    temperature: float = typer.Option(0.8, "--temperature", help="Sampling temperature of the model tier."),
     explain: bool = typer.Option(True, "--explain/--no-explain", help="Self-debug: explain a failure before refining."),
 ) -> None:
     """Repair the code so that the test command passes."""
@@ -50,7 +51,7 @@ def fix(
     except UsageError as exc:
         fail_usage(str(exc), json_out)
 
-    options = FixOptions(samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain)
+    options = FixOptions(samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain, temperature=temperature)
     console = make_console()
     tiers = [
         ModelTier(lambda: make_backend(backend, model_path=model, base_url=base_url, model_name=model_name)),

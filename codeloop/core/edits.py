@@ -47,9 +47,14 @@ def header_and_body_indent(source: str) -> tuple[str, str]:
 
 
 def body_grammar(indent: str) -> str:
-    """GBNF for the text after the header: indented body lines, then a closing fence."""
+    """GBNF for the text after the header: indented body lines, then a closing fence.
+
+    The first line must be a statement (not blank): otherwise a small model, having
+    seen the docstring, closes the fence at once and every sample is empty.
+    """
     return (
-        'root ::= line+ "```"\n'
+        'root ::= first line* "```"\n'
+        f'first ::= "{indent}" [^ \\t\\n] [^\\n]* "\\n"\n'
         f'line ::= "{indent}" [^\\n]* "\\n" | "\\n"\n'
     )
 

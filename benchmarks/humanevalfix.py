@@ -1,0 +1,157 @@
+#!/usr/bin/env python
+"""HumanEvalFix (Python) through `codeloop fix --json`, judged by the hidden tests.
+
+Each task becomes a tiny git repo: ``solution.py`` holds the buggy function (the
+dataset's ``declaration`` + ``buggy_solution``, the "tests only" setting of
+HumanEvalFix: no docstring) and ``test_solution.py`` the task's visible
+``example_test`` as a pytest test. codeloop runs there as a user would; afterwards the
+task's hidden ``test`` judges whatever ``solution.py`` holds.
+
+Several configurations run side by side in one run (interleaved per task, so machine
+noise hits them alike):
+
+    python benchmarks/humanevalfix.py --limit 40 \
+        --config default: --config greedy:"--samples 1 --max-rounds 1 --temperature 0"
+
+Prints a table; writes per-task JSON lines to benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "humanevalpack" / "python.jsonl"
+
+
+def load_tasks(path: Path) -> list[dict]:
+    with path.open() as handle:
+        return [json.loads(line) for line in handle if line.strip()]
+
+
+def visible_test(task: dict) -> str:
+    lines = task["example_test"].rstrip().splitlines()
+    call = lines[-1].strip()  # "check(entry_point)"
+    body = "\n".join(lines[:-1])
+    return f"from solution import *\n\n\n{body}\n\n\ndef test_example():\n    {call}\n"
+
+
+def make_repo(task: dict, where: Path) -> Path:
+    repo = where / task["task_id"].replace("/", "_")
+    repo.mkdir(parents=True)
+    (repo / "solution.py").write_text(task["declaration"] + task["buggy_solution"])
+    (repo / "test_solution.py").write_text(visible_test(task))
+    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@x"}
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "task"]):
+        subprocess.run(["git", *args], cwd=repo, check=True, env=env, capture_output=True)
+    return repo
+
+
+def hidden_pass(task: dict, solution: str, timeout: float = 20.0) -> bool:
+    program = solution + "\n\n" + task["test"] + "\n"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "judge.py"
+        path.write_text(program)
+        try:
+            proc = subprocess.run([sys.executable, str(path)], cwd=tmp, capture_output=True, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            return False
+    return proc.returncode == 0
+
+
+def run_fix(repo: Path, extra: list[str], timeout: float) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "codeloop", "fix", str(repo), "--json", *extra],
+            capture_output=True, text=True, timeout=timeout, env=env,
+        )
+        payload = json.loads(proc.stdout) if proc.stdout.strip() else {"status": "error", "message": proc.stderr[-500:]}
+    except subprocess.TimeoutExpired:
+        payload = {"status": "timeout"}
+    except json.JSONDecodeError:
+        payload = {"status": "error", "message": "stdout was not one JSON object"}
+    payload["wall_seconds"] = time.perf_counter() - started
+    return payload
+
+
+def parse_config(text: str) -> tuple[str, list[str]]:
+    name, _, args = text.partition(":")
+    return name, shlex.split(args)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--start", type=int, default=0)
+    parser.add_argument("--limit", type=int, default=164)
+    parser.add_argument("--config", action="append", default=[], help="NAME:ARGS for codeloop fix (repeatable)")
+    parser.add_argument("--task-timeout", type=float, default=900.0)
+    parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    args = parser.parse_args()
+    configs = [parse_config(c) for c in (args.config or ["default:"])]
+    tasks = load_tasks(args.data)[args.start : args.start + args.limit]
+    args.out.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S")
+    log = (args.out / f"humanevalfix-{stamp}.jsonl").open("w")
+    rows: dict[str, list[dict]] = defaultdict(list)
+    with tempfile.TemporaryDirectory(prefix="hefix-") as tmp:
+        for n, task in enumerate(tasks, 1):
+            for name, extra in configs:
+                repo = make_repo(task, Path(tmp) / name)
+                payload = run_fix(repo, extra, args.task_timeout)
+                solution = (repo / "solution.py").read_text()
+                row = {
+                    "task": task["task_id"], "config": name, "bug_type": task["bug_type"],
+                    "status": payload.get("status"), "stage": payload.get("stage", ""),
+                    "visible": payload.get("status") == "fixed",
+                    "hidden": payload.get("status") == "fixed" and hidden_pass(task, solution),
+                    "seconds": payload.get("seconds", payload["wall_seconds"]),
+                    "llm_calls": payload.get("llm_calls", 0),
+                    "candidates": payload.get("candidates", 0),
+                    "completion_tokens": payload.get("completion_tokens", 0),
+                }
+                rows[name].append(row)
+                log.write(json.dumps(row) + "\n")
+                log.flush()
+                print(f"[{n}/{len(tasks)}] {name:>10} {task['task_id']:<12} {row['status']:<8} hidden={'yes' if row['hidden'] else 'no '} {row['seconds']:.0f}s calls={row['llm_calls']}", file=sys.stderr, flush=True)
+    print_table(rows, len(tasks))
+    return 0
+
+
+def print_table(rows: dict[str, list[dict]], total: int) -> None:
+    print(f"\nHumanEvalFix-Python, {total} tasks")
+    print(f"{'config':<12} {'fixed (visible)':>16} {'fixed (hidden)':>15} {'median s':>9} {'median calls':>13} {'median tokens':>14}")
+    for name, items in rows.items():
+        visible = sum(r["visible"] for r in items)
+        hidden = sum(r["hidden"] for r in items)
+        print(
+            f"{name:<12} {visible:>10}/{len(items):<5} {hidden:>9}/{len(items):<5} "
+            f"{statistics.median(r['seconds'] for r in items):>9.1f} "
+            f"{statistics.median(r['llm_calls'] for r in items):>13.0f} "
+            f"{statistics.median(r['completion_tokens'] for r in items):>14.0f}"
+        )
+    print("\nhidden-test fixes by bug type:")
+    types = sorted({r["bug_type"] for items in rows.values() for r in items})
+    print(f"{'bug type':<22}" + "".join(f"{name:>12}" for name in rows))
+    for bug in types:
+        cells = []
+        for items in rows.values():
+            of_type = [r for r in items if r["bug_type"] == bug]
+            cells.append(f"{sum(r['hidden'] for r in of_type)}/{len(of_type)}")
+        print(f"{bug:<22}" + "".join(f"{c:>12}" for c in cells))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
