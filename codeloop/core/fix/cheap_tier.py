@@ -137,5 +137,7 @@ class CheapTier:
             left = total - tried
             yield Note(f"cheap tier: {tried} mutants tried, none passes" + (f" ({left} left untried: budget share spent)" if left else ""))
             return None
-        best = min(passing, key=lambda m: (m.candidate.changes.size(), m.order))
+        # Ties go to the mutant tried first (the queue order), never to thread timing.
+        position = {id(m): i for i, m in enumerate(pending)}
+        best = min(passing, key=lambda m: (m.candidate.changes.size(), m.order, position[id(m)]))
         return best.candidate

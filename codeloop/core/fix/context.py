@@ -23,6 +23,7 @@ class FixOptions:
     seed: int = 0
     temperature: float = 0.8
     max_new_tokens: int = 320
+    line_samples: int = 12  # single-line rewrites per round at the most suspicious lines
     explain: bool = True  # self-debug: explain the failure before refining
     max_suspects: int = 3
 
