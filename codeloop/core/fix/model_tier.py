@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from codeloop.core.changes import ChangeSet, FileChange
-from codeloop.core.edits import FENCE, function_source, replace_function, same_code
+from codeloop.core.edits import FENCE, function_source, header_and_body_indent, replace_function, same_code
 from codeloop.core.fix.answer_forms import AnswerForm, single_line, whole_function
 from codeloop.core.events import CandidateChecked, CandidatesSampled, Note, RoundFinished, StageStarted
 from codeloop.core.fix import prompts
@@ -33,8 +33,11 @@ def suspicious_lines(ctx: RepairContext, suspect: Suspect, limit: int) -> list[t
     """
     span = suspect.function
     changed = set(ctx.notes.get("cheap", {}).get("changed_failure", {}).get(suspect.path, []))  # type: ignore[union-attr]
+    # The header (decorators, signature, docstring) is the spec, never the target.
+    header, _ = header_and_body_indent(function_source(ctx.read(suspect.path), span))
+    first_body_line = span.start_line + max(1, header.count("\n"))
     scored = []
-    for line in range(span.start_line + 1, span.end_line + 1):
+    for line in range(first_body_line, span.end_line + 1):
         score = ctx.ranking.score(suspect.path, line) if ctx.ranking is not None else 0.5
         if line in changed:
             score += 0.5
