@@ -16,7 +16,12 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from codeloop.core.edits import FENCE, body_grammar, extract_function, header_and_body_indent
+from codeloop.core.edits import (
+    FENCE,
+    body_grammar,
+    extract_function,
+    header_and_body_indent,
+)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,15 @@ GeneratorsFor = Callable[[Language], list[MutationGenerator]]
 
 
 @dataclass(frozen=True)
+class CheapNotes:
+    """What the cheap tier hands the next tier (``ctx.notes["cheap"]``)."""
+
+    tried: int
+    total: int
+    changed_failure: dict[str, list[int]]  # path -> lines where a mutant changed the failure
+
+
+@dataclass(frozen=True)
 class Mutant:
     path: str
     mutation: Mutation
@@ -127,11 +136,7 @@ class CheapTier:
                         changed_failure.setdefault(mutant.path, []).append(mutant.mutation.line)
                     if tried % 10 == 0 or verdict.passed:
                         yield TierProgress(self.name, tried, total, len(passing))
-        ctx.notes["cheap"] = {
-            "tried": tried,
-            "total": total,
-            "changed_failure": {p: sorted(set(lines)) for p, lines in changed_failure.items()},
-        }
+        ctx.notes["cheap"] = CheapNotes(tried, total, {p: sorted(set(lines)) for p, lines in changed_failure.items()})
         if not passing:
             yield TierProgress(self.name, tried, total, 0)
             left = total - tried

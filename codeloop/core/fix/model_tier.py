@@ -13,14 +13,26 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from codeloop.core.changes import ChangeSet, FileChange
-from codeloop.core.edits import FENCE, function_source, header_and_body_indent, replace_function, same_code
-from codeloop.core.fix.answer_forms import AnswerForm, single_line, whole_function
-from codeloop.core.events import CandidateChecked, CandidatesSampled, Note, RoundFinished, StageStarted
+from codeloop.core.edits import (
+    FENCE,
+    function_source,
+    header_and_body_indent,
+    replace_function,
+    same_code,
+)
+from codeloop.core.events import (
+    CandidateChecked,
+    CandidatesSampled,
+    Note,
+    RoundFinished,
+    StageStarted,
+)
 from codeloop.core.fix import prompts
+from codeloop.core.fix.answer_forms import AnswerForm, single_line, whole_function
+from codeloop.core.fix.cheap_tier import CheapNotes
 from codeloop.core.fix.context import Candidate, RepairContext, TierRun, Verdict
 from codeloop.core.fix.localize import Suspect
 from codeloop.models.base import Backend, CompletionRequest, Message, PromptTooLongError
-
 
 PlanEntry = tuple[Suspect, tuple[Message, ...], int, int, AnswerForm]
 
@@ -32,7 +44,8 @@ def suspicious_lines(ctx: RepairContext, suspect: Suspect, limit: int) -> list[t
     change the failure; without a spectrum, every body line counts the same.
     """
     span = suspect.function
-    changed = set(ctx.notes.get("cheap", {}).get("changed_failure", {}).get(suspect.path, []))  # type: ignore[union-attr]
+    cheap = ctx.notes.get("cheap")
+    changed = set(cheap.changed_failure.get(suspect.path, [])) if isinstance(cheap, CheapNotes) else set()
     # The header (decorators, signature, docstring) is the spec, never the target.
     header, _ = header_and_body_indent(function_source(ctx.read(suspect.path), span))
     first_body_line = span.start_line + max(1, header.count("\n"))

@@ -131,9 +131,9 @@ def _constant(node: Any) -> Iterator[Mutation]:
         value = int(_text(node), 0)
     except ValueError:
         return
-    for new in (value + 1, value - 1):
-        if new >= 0 or value < 0:
-            yield _mutation(node, str(new), "constant", 3, f"{value} -> {new}")
+    for changed in (value + 1, value - 1):
+        if changed >= 0 or value < 0:
+            yield _mutation(node, str(changed), "constant", 3, f"{value} -> {changed}")
 
 
 def _off_by_one(node: Any) -> Iterator[Mutation]:
