@@ -29,3 +29,10 @@ def register_test_runners(register: Any) -> None:
 
     register("pytest", PytestRunner)
     register("command", CommandRunner)
+
+
+@hookimpl
+def register_extractors(register: Any) -> None:
+    from codeloop.core.refactor.extract import PythonExtractor
+
+    register("python", PythonExtractor())

@@ -18,25 +18,29 @@ from codeloop.models.base import Backend
 
 @dataclass(frozen=True)
 class Extraction:
+    """What any language's extract-method returns: the change plus facts for --json."""
+
     changes: ChangeSet
     name: str
     name_source: str  # "given" | "model" | "fallback"
-    plan: ExtractPlan
+    details: dict[str, Any]
+    plan: Any = None  # the language's own plan (ExtractPlan for Python)
 
     def to_dict(self) -> dict[str, Any]:
-        p = self.plan
-        return {
-            "name": self.name,
-            "name_source": self.name_source,
-            "function": p.function_name,
-            "kind": p.kind,
-            "params": list(p.params),
-            "returns": list(p.returns),
-            "async": p.is_async,
-            "call": call_text(p, self.name),
-            "pure": p.pure,
-            "lines": [p.selection.start, p.selection.end],
-        }
+        return {"name": self.name, "name_source": self.name_source, **self.details}
+
+
+def _details(p: ExtractPlan, name: str) -> dict[str, Any]:
+    return {
+        "function": p.function_name,
+        "kind": p.kind,
+        "params": list(p.params),
+        "returns": list(p.returns),
+        "async": p.is_async,
+        "call": call_text(p, name),
+        "pure": p.pure,
+        "lines": [p.selection.start, p.selection.end],
+    }
 
 
 def _parse(source: str) -> Any:
@@ -102,4 +106,32 @@ def extract_method(
     chosen, how = choose_name(plan_, tree, source, name, backend)
     after = rewrite(plan_, chosen, source)
     verify(source, after, plan_, chosen)
-    return Extraction(ChangeSet((FileChange(path, source, after),)), chosen, how, plan_)
+    return Extraction(ChangeSet((FileChange(path, source, after),)), chosen, how, _details(plan_, chosen), plan_)
+
+
+class PythonExtractor:
+    """The built-in extractor, registered like a plugin's (see builtins.register_extractors)."""
+
+    language = "python"
+
+    def extract(self, source: str, path: str, start: int, end: int, name: str | None, backend: Backend | None) -> Extraction:
+        return extract_method(source, path, start, end, name=name, backend=backend)
+
+    def check_built(self, workdir: Any, path: str) -> str | None:
+        return None  # parsing was checked in verify(); the test command does the rest
+
+
+def name_suggestions(source: str, top: int, backend: Backend | None) -> list[Any]:
+    """suggest() for a whole file, each suggestion named (by the model when one is given)."""
+    from dataclasses import replace
+
+    from codeloop.core.refactor.suggest import suggest
+
+    tree = _parse(source)
+    if tree.root_node.has_error:
+        raise RefactorRefused("the file does not parse as Python: fix the syntax error first")
+    named = []
+    for found in suggest(tree, source, limit=top):
+        chosen, _ = choose_name(found.plan, tree, source, None, backend)
+        named.append(replace(found, name=chosen))
+    return named

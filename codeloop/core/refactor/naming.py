@@ -1,8 +1,9 @@
 """The new function's name: the user's, else the model's (grammar-constrained), else a fallback.
 
 The model sees only the selected lines and answers a few tokens after a forced
-``def ``; a GBNF grammar keeps the answer a snake_case identifier ending in ``(``,
-so even the 135M embedded model cannot produce something that is not a name.
+``def ``; a GBNF grammar keeps the answer to a verb plus words of the code itself,
+ending in ``(``, so even the 135M embedded model can only produce a plausible name
+(left free, it invents non-words such as ``ithop_recur``).
 Every proposal is then checked like a user's: a valid identifier that clashes with
 nothing in the file, no keyword and no builtin.
 """
@@ -17,10 +18,34 @@ from typing import Any
 from codeloop.core.refactor.pyplan import ExtractPlan
 from codeloop.models.base import Backend, CompletionRequest, Message
 
-NAME_GRAMMAR = r'''
-root ::= word ("_" word)? ("_" word)? ("_" word)? "("
-word ::= [a-z] [a-z0-9]?  [a-z0-9]? [a-z0-9]? [a-z0-9]? [a-z0-9]? [a-z0-9]? [a-z0-9]? [a-z0-9]? [a-z0-9]?
-'''
+VERBS = (
+    "get compute build make parse load save update check validate find count format read write collect "
+    "init setup apply handle process convert render print sum filter sort add remove create split merge "
+    "normalize prepare select scan clean extract emit store fetch resolve"
+).split()
+
+
+def code_words(code: str, limit: int = 40) -> list[str]:
+    """Lower-case words of the identifiers in ``code`` (snake_case and camelCase split)."""
+    words: dict[str, None] = {}
+    for ident in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code):
+        for part in re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", ident).lower().split("_"):
+            if len(part) >= 2 and part.isalnum() and part.isascii() and not keyword.iskeyword(part):
+                words.setdefault(part, None)
+    return list(words)[:limit]
+
+
+def name_grammar(code: str) -> str:
+    """A verb, then up to two words taken from the code itself, then ``(``.
+
+    A tiny model left free invents non-words; restricted to this vocabulary it can
+    only pick a plausible verb and the nouns the block actually talks about.
+    """
+    nouns = [w for w in code_words(code) if w not in VERBS] or ["value"]
+    alt = lambda ws: " | ".join(f'"{w}"' for w in ws)  # noqa: E731
+    return f'root ::= verb ("_" noun)? ("_" noun)? "("\nverb ::= {alt(VERBS)}\nnoun ::= {alt(nouns)}\n'
+
+
 _GENERIC = {"func", "function", "foo", "bar", "baz", "main", "test", "helper", "do", "f", "fn", "method"}
 
 
@@ -70,7 +95,7 @@ def fallback_name(plan: ExtractPlan, taken: set[str]) -> str:
 
 def _prompt(plan: ExtractPlan, code: str) -> tuple[Message, ...]:
     lines = code.splitlines()[:30]
-    facts = []
+    facts = ["Use a verb and the nouns of the code, e.g. compute_total, parse_header, load_config."]
     if plan.params:
         facts.append("It takes " + ", ".join(plan.params) + ".")
     if plan.returns:
@@ -81,20 +106,21 @@ def _prompt(plan: ExtractPlan, code: str) -> tuple[Message, ...]:
     )
 
 
-def model_name(plan: ExtractPlan, code: str, backend: Backend, taken: set[str], samples: int = 3) -> str | None:
-    """The first valid, non-clashing, non-generic name among a few short samples."""
+def model_name(plan: ExtractPlan, code: str, backend: Backend, taken: set[str], samples: int = 4) -> str | None:
+    """The most frequent valid, non-clashing name among a few short samples."""
     request = CompletionRequest(
         messages=_prompt(plan, code),
         n=samples,
         max_tokens=12,
-        temperature=0.7,
+        temperature=0.5,
         seed=0,
         prefill="def ",
-        grammar=NAME_GRAMMAR,
+        grammar=name_grammar(code),
     )
     completion = backend.complete(request)
+    votes: dict[str, int] = {}
     for answer in completion.texts:
         name = answer.strip().split("(")[0].strip()
         if name and name not in _GENERIC and check_name(name, taken) is None:
-            return name
-    return None
+            votes[name] = votes.get(name, 0) + 1
+    return max(votes, key=lambda n: votes[n]) if votes else None
