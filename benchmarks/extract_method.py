@@ -147,7 +147,6 @@ def rope_extract(lib: Path, rel: str, start: int, end: int, name: str) -> str:
 
 
 def tests_pass(lib: Path, rel: str, text: str, command: str, cache: dict[str, bool]) -> bool:
-    command = command.format(tests=test_target(lib, command_tests[0], rel))
     if text in cache:
         return cache[text]
     target = lib / rel
@@ -159,9 +158,6 @@ def tests_pass(lib: Path, rel: str, text: str, command: str, cache: dict[str, bo
     finally:
         target.write_bytes(original)
     return cache[text]
-
-
-command_tests = [""]  # the current library's test folder (set per library in main)
 
 
 def _env() -> dict[str, str]:
@@ -207,7 +203,6 @@ def main() -> int:
     started = time.perf_counter()
     for name, version, where, tests, command in LIBRARIES:
         lib = fetch(name, version)
-        command_tests[:] = [tests]
         if subprocess.run(command.format(tests=tests), shell=True, cwd=lib, capture_output=True, env=_env()).returncode != 0:
             print(f"skipping {name}: its tests fail before any change", file=sys.stderr)
             continue
@@ -216,7 +211,8 @@ def main() -> int:
         cache: dict[str, bool] = {}
         for k, case in enumerate(cases):
             for tool, fn in (("codeloop", codeloop_extract), ("rope", rope_extract)):
-                judge(tool, per[tool], fn, lib, case, f"bench_extracted_{k}", command, cache)
+                run = command.format(tests=test_target(lib, tests, case[0]))
+                judge(tool, per[tool], fn, lib, case, f"bench_extracted_{k}", run, cache)
         for tool in per:
             t, total = per[tool], totals[tool]
             rows.append((f"{name} {version}", tool, t.success, t.refused, t.broken, t.seconds))
