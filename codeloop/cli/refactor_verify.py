@@ -83,7 +83,7 @@ def _check_is_possible(result: Any) -> None:
 def _differential(workdir: Path, rel: str, result: Any) -> str:
     import tempfile
 
-    from codeloop.core.refactor.differential import annotations, check_script
+    from codeloop.core.refactor.differential import check_script, parameter_annotations
     from codeloop.runners.base import run_shell
 
     plan = result.plan
@@ -92,7 +92,7 @@ def _differential(workdir: Path, rel: str, result: Any) -> str:
         before.write_text(result.changes.files[0].before, encoding="utf-8")
         script = Path(tmp) / "check.py"
         name = plan.function_name
-        script.write_text(check_script(str(before), str(workdir / rel), name, annotations(plan.selection.function)))
+        script.write_text(check_script(str(before), str(workdir / rel), name, parameter_annotations(plan.selection.function)))
         run = run_shell(f"{sys.executable} {script}", workdir, timeout=300)
     if run.exit_code == 3 and "codeloop-check: cannot import" in run.output:
         raise RefactorRefused("--check " + run.output.strip().splitlines()[-1].split("codeloop-check: ", 1)[1])

@@ -54,7 +54,7 @@ print("codeloop-check: %d inputs, same outcomes" % count[0])
 '''
 
 
-def annotations(function: Any) -> list[str]:
+def parameter_annotations(function: Any) -> list[str]:
     """The annotation text of each positional parameter ("" when none)."""
     found = []
     params = function.child_by_field_name("parameters")
@@ -66,5 +66,5 @@ def annotations(function: Any) -> list[str]:
     return found
 
 
-def check_script(before_path: str, after_path: str, function: str, annotations: list[str], examples: int = 200) -> str:
-    return _SCRIPT.format(before=before_path, after=after_path, function=function, annotations=annotations, examples=examples)
+def check_script(before_path: str, after_path: str, function: str, kinds: list[str], examples: int = 200) -> str:
+    return _SCRIPT.format(before=before_path, after=after_path, function=function, annotations=kinds, examples=examples)

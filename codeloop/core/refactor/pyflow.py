@@ -38,6 +38,8 @@ class Flow:
             elif occ.kind == STORE and occ.definite and not occ.nested:
                 current.add(occ.name)
             elif occ.kind == DEL:
+                if occ.name not in current:
+                    self.exposed.append(occ)  # ``del x`` needs x bound, like a read
                 current.discard(occ.name)
         return frozenset(current)
 

@@ -144,7 +144,9 @@ def _kind(sel: Selection, params: list[str]) -> tuple[str, str | None]:
         return "staticmethod", text(sel.klass.child_by_field_name("name"))
     if not params:
         raise RefactorRefused(f"method {text(sel.function.child_by_field_name('name'))} has no self/cls parameter")
-    return ("classmethod" if "classmethod" in decorators else "method"), params[0]
+    # __new__ takes the class explicitly; these two are classmethods without saying so
+    implicit = text(sel.function.child_by_field_name("name")) in ("__new__", "__init_subclass__", "__class_getitem__")
+    return ("classmethod" if "classmethod" in decorators or implicit else "method"), params[0]
 
 
 def _qualname(sel: Selection) -> str:
@@ -203,6 +205,8 @@ def plan(sel: Selection) -> ExtractPlan:
     outer_loop = loops[-1] if loops else None
     in_loop = lambda o: outer_loop is not None and outer_loop.start_byte <= o.byte < outer_loop.end_byte  # noqa: E731
     kind, receiver = _kind(sel, params)
+    if kind == "staticmethod" and receiver in local:
+        raise RefactorRefused(f"{_qualname(sel)} has a local named {receiver}, so the new static method could not be called by its class name")
     if kind in ("method", "classmethod") and any(o.name == receiver and o.kind in (STORE, DEL) for o in occs):
         raise RefactorRefused(f"{fn.child_by_field_name('name').text.decode()} rebinds {receiver}: extract-method needs it unchanged")
 
