@@ -108,7 +108,13 @@ def definition_lines(plan: ExtractPlan, name: str, lines: list[str]) -> list[str
 
 
 def rewrite(plan: ExtractPlan, name: str, source: str) -> str:
-    """The whole new source text."""
+    """The whole new source text, in the file's own line endings."""
+    if "\r\n" in source:
+        return _rewrite(plan, name, source.replace("\r\n", "\n")).replace("\n", "\r\n")
+    return _rewrite(plan, name, source)
+
+
+def _rewrite(plan: ExtractPlan, name: str, source: str) -> str:
     lines = source.splitlines(keepends=True)
     sel = plan.selection
     new_def = definition_lines(plan, name, lines)
@@ -120,8 +126,4 @@ def rewrite(plan: ExtractPlan, name: str, source: str) -> str:
         fn_tail[-1] += "\n"
     indent = _indent_of(lines[sel.first_row])
     call = [f"{indent}{call_text(plan, name)}\n"]
-    last_selected = lines[sel.last_row]
-    if sel.last_row == end_row and not last_selected.endswith("\n"):
-        pass  # the function ended the file without a newline; the new def ends it with one
-    trailing = after_def if after_def else []
-    return "".join(lines[: sel.first_row] + call + fn_tail + gap + new_def + trailing)
+    return "".join(lines[: sel.first_row] + call + fn_tail + gap + new_def + after_def)
