@@ -191,48 +191,61 @@ def is_pure(nodes: list[Any]) -> bool:
     return True
 
 
-def plan(sel: Selection) -> ExtractPlan:
-    fn = sel.function
-    body = [c for c in fn.child_by_field_name("body").named_children]
-    params = parameter_names(fn)
-    occs = occurrences(body)
-    inside = lambda o: sel.start_byte <= o.byte < sel.end_byte  # noqa: E731
-    same_scope = _walk_same_scope(sel.code)
-    awaits = _check_control(sel, same_scope)
-    declared = {o.name: o.kind for o in occs if o.kind in (GLOBAL, NONLOCAL) and not o.nested}
+@dataclass
+class _Facts:
+    """What the rules below look at: the function's occurrences split around the selection."""
+
+    sel: Selection
+    occs: list[Occurrence]
+    s_occs: list[Occurrence]
+    outside: list[Occurrence]
+    local: set[str]
+    outer_loop: Any
+
+    def in_loop(self, o: Occurrence) -> bool:
+        loop = self.outer_loop
+        return loop is not None and loop.start_byte <= o.byte < loop.end_byte
+
+
+def _facts(sel: Selection, params: list[str], occs: list[Occurrence], declared: dict[str, str]) -> _Facts:
+    inside = [o for o in occs if sel.start_byte <= o.byte < sel.end_byte]
+    outside = [o for o in occs if not sel.start_byte <= o.byte < sel.end_byte]
     local = (set(params) | {o.name for o in occs if o.kind in (STORE, DEL, ANNOT) and not o.nested}) - set(declared)
     loops = _enclosing(sel, _LOOPS)
-    outer_loop = loops[-1] if loops else None
-    in_loop = lambda o: outer_loop is not None and outer_loop.start_byte <= o.byte < outer_loop.end_byte  # noqa: E731
-    kind, receiver = _kind(sel, params)
-    if kind == "staticmethod" and receiver in local:
-        raise RefactorRefused(f"{_qualname(sel)} has a local named {receiver}, so the new static method could not be called by its class name")
-    if kind in ("method", "classmethod") and any(o.name == receiver and o.kind in (STORE, DEL) for o in occs):
-        raise RefactorRefused(f"{fn.child_by_field_name('name').text.decode()} rebinds {receiver}: extract-method needs it unchanged")
+    return _Facts(sel, occs, inside, outside, local, loops[-1] if loops else None)
 
-    s_occs = [o for o in occs if inside(o)]
-    outside = [o for o in occs if not inside(o)]
-    for o in outside:
-        if o.kind == NONLOCAL and o.nested and any(s.name == o.name for s in s_occs):
+
+def _check_closures(f: _Facts) -> None:
+    """Closures must not see a different variable after the move."""
+    sel = f.sel
+    for o in f.outside:
+        if o.kind == NONLOCAL and o.nested and any(s.name == o.name for s in f.s_occs):
             raise RefactorRefused(
                 f"{o.name} is rebound by a nested function at line {o.row + 1} (nonlocal): extracting lines "
                 f"{sel.start}-{sel.end} would hide those changes"
             )
-    for o in s_occs:
+    for o in f.s_occs:
         if o.kind == NONLOCAL and o.nested:
             raise RefactorRefused(f"line {o.row + 1}: a nested function rebinds {o.name} (nonlocal); leave it out of the selection")
+        if o.kind == LOAD and o.nested and o.name in f.local:
+            # a closure created in the selection would capture the new function's copy
+            if any(x.name == o.name and x.kind in (STORE, DEL) and (x.byte >= sel.end_byte or f.in_loop(x)) for x in f.outside):
+                raise RefactorRefused(
+                    f"the function or lambda at line {o.row + 1} reads {o.name}, which {_qualname(sel)} changes after the "
+                    "selection: the extracted closure would keep a stale value"
+                )
 
-    exposed, out = flow(sel.code, frozenset())
-    exposed_names = {o.name for o in exposed}
-    bound = _bound_before(sel, params)
-    stored_in_s = [o.name for o in s_occs if o.kind in (STORE, DEL) and not o.nested]
-    possibly_before = set(params) | {
-        o.name for o in outside if o.kind in (STORE, DEL, NONLOCAL) and (o.byte < sel.start_byte or in_loop(o) or o.nested)
-    }
 
+def _parameters(f: _Facts, exposed: list[Occurrence], bound: frozenset[str], skip: str | None) -> dict[str, None]:
+    """Locals read before the selection writes them: passed in, if surely bound there."""
+    sel = f.sel
+    stored_in_s = {o.name for o in f.s_occs if o.kind in (STORE, DEL) and not o.nested}
+    possibly_before = {
+        o.name for o in f.outside if o.kind in (STORE, DEL, NONLOCAL) and (o.byte < sel.start_byte or f.in_loop(o) or o.nested)
+    } | set(parameter_names(sel.function))
     wanted: dict[str, None] = {}
     for o in exposed:
-        if o.name not in local or o.name == receiver and kind != "staticmethod":
+        if o.name not in f.local or o.name == skip:
             continue
         if o.name in bound:
             wanted.setdefault(o.name, None)
@@ -243,20 +256,58 @@ def plan(sel: Selection) -> ExtractPlan:
             )
         elif o.name not in stored_in_s:
             raise RefactorRefused(f"line {o.row + 1} reads {o.name} before any assignment to it in {_qualname(sel)}")
+    return wanted
 
-    # Closures created in the selection would capture the new function's copy of a variable.
-    for o in s_occs:
-        if o.kind == LOAD and o.nested and o.name in local:
-            rebound_later = any(
-                x.name == o.name and x.kind in (STORE, DEL) and (x.byte >= sel.end_byte or in_loop(x)) for x in outside
+
+def _return_values(f: _Facts, exposed: list[Occurrence], out: frozenset[str], bound: frozenset[str], wanted: dict[str, None]) -> tuple[str, ...]:
+    """Locals the selection writes and the function reads later (or the next iteration does)."""
+    sel = f.sel
+    exposed_names = {o.name for o in exposed}
+    deleted = {o.name for o in f.s_occs if o.kind == DEL and not o.nested}
+    returns: dict[str, None] = {}
+    for name in dict.fromkeys(o.name for o in f.s_occs if o.kind in (STORE, DEL) and not o.nested):
+        if name not in f.local:
+            continue
+        reads = [o for o in f.outside if o.name == name and o.kind == LOAD]
+        closure_reads = [o for o in reads if o.nested]
+        if closure_reads:
+            raise RefactorRefused(
+                f"{name} is assigned in lines {sel.start}-{sel.end} and read by the nested function at line "
+                f"{closure_reads[0].row + 1}, which may run meanwhile: extracting would hide the new value"
             )
-            if rebound_later:
+        live = any(o.byte >= sel.end_byte or f.in_loop(o) for o in reads) or (f.outer_loop is not None and name in exposed_names)
+        if not live:
+            continue
+        if name in deleted:
+            raise RefactorRefused(f"lines {sel.start}-{sel.end} delete {name}, which {_qualname(sel)} uses after them")
+        if name not in out:
+            if name not in bound:
                 raise RefactorRefused(
-                    f"the function or lambda at line {o.row + 1} reads {o.name}, which {_qualname(sel)} changes after the "
-                    "selection: the extracted closure would keep a stale value"
+                    f"{name} is assigned only on some paths through lines {sel.start}-{sel.end} and may be unset "
+                    f"before them: assign it before line {sel.start} (e.g. {name} = None)"
                 )
+            wanted.setdefault(name, None)  # passed in too, so the untaken paths return it unchanged
+        returns[name] = None
+    return tuple(returns)
 
-    deleted = {o.name for o in s_occs if o.kind == DEL and not o.nested}
+
+def plan(sel: Selection) -> ExtractPlan:
+    fn = sel.function
+    params = parameter_names(fn)
+    occs = occurrences(list(fn.child_by_field_name("body").named_children))
+    same_scope = _walk_same_scope(sel.code)
+    awaits = _check_control(sel, same_scope)
+    declared = {o.name: o.kind for o in occs if o.kind in (GLOBAL, NONLOCAL) and not o.nested}
+    f = _facts(sel, params, occs, declared)
+    kind, receiver = _kind(sel, params)
+    if kind == "staticmethod" and receiver in f.local:
+        raise RefactorRefused(f"{_qualname(sel)} has a local named {receiver}, so the new static method could not be called by its class name")
+    if kind in ("method", "classmethod") and any(o.name == receiver and o.kind in (STORE, DEL) for o in occs):
+        raise RefactorRefused(f"{text(fn.child_by_field_name('name'))} rebinds {receiver}: extract-method needs it unchanged")
+    _check_closures(f)
+    exposed, out = flow(sel.code, frozenset())
+    bound = _bound_before(sel, params)
+    wanted = _parameters(f, exposed, bound, receiver if kind != "staticmethod" else None)
     returns_from_function = any(n.type == "return_statement" for n in same_scope)
     if returns_from_function and out is not None:
         first = next(n for n in same_scope if n.type == "return_statement")
@@ -264,46 +315,17 @@ def plan(sel: Selection) -> ExtractPlan:
             f"line {_line(first)} returns, but lines {sel.start}-{sel.end} can also run past their end: extend the "
             "selection so that every path ends in a return, or leave the return out"
         )
-    returns: dict[str, None] = {}
-    if out is not None:
-        for name in dict.fromkeys(stored_in_s):
-            if name not in local:
-                continue
-            live = [
-                o for o in outside if o.name == name and o.kind == LOAD and (o.byte >= sel.end_byte or in_loop(o) or o.nested)
-            ]
-            if outer_loop is not None and name in exposed_names:
-                live.append(next(o for o in exposed if o.name == name))  # the next iteration reads it
-            closure_reads = [o for o in outside if o.name == name and o.kind == LOAD and o.nested]
-            if closure_reads:
-                raise RefactorRefused(
-                    f"{name} is assigned in lines {sel.start}-{sel.end} and read by the nested function at line "
-                    f"{closure_reads[0].row + 1}, which may run meanwhile: extracting would hide the new value"
-                )
-            if not live:
-                continue
-            if name in deleted:
-                raise RefactorRefused(f"lines {sel.start}-{sel.end} delete {name}, which {_qualname(sel)} uses after them")
-            if name not in out:
-                if name not in bound:
-                    raise RefactorRefused(
-                        f"{name} is assigned only on some paths through lines {sel.start}-{sel.end} and may be unset "
-                        f"before them: assign it before line {sel.start} (e.g. {name} = None)"
-                    )
-                wanted.setdefault(name, None)
-            returns[name] = None
-    _check_handlers(sel, s_occs, outside, local)
-
+    returns = _return_values(f, exposed, out, bound, wanted) if out is not None else ()
+    _check_handlers(sel, f.s_occs, f.outside, f.local)
     declarations = tuple(
-        f"{declared[name]} {name}" for name in dict.fromkeys(o.name for o in s_occs if o.kind in (STORE, DEL)) if name in declared
+        f"{declared[name]} {name}" for name in dict.fromkeys(o.name for o in f.s_occs if o.kind in (STORE, DEL)) if name in declared
     )
-    ordered = [o.name for o in s_occs if o.name in wanted]
-    param_order = tuple(dict.fromkeys(ordered + list(wanted)))
+    ordered = [o.name for o in f.s_occs if o.name in wanted]
     return ExtractPlan(
         selection=sel,
         function_name=_qualname(sel),
-        params=param_order,
-        returns=tuple(returns),
+        params=tuple(dict.fromkeys(ordered + list(wanted))),
+        returns=returns,
         kind=kind,
         receiver=receiver,
         is_async=awaits,
