@@ -186,6 +186,8 @@ def render(plan: Any, name: str, source: str) -> str:
         call_lines = [f"{base}{call};\n"]
     if plan.out is not None and not plan.returns_from_method:
         moved.append(f"{body_indent}return {plan.out.name};\n")
+        if not plan.out_declared_inside and all(p.key != plan.out.key for p in plan.params):
+            moved.insert(0, f"{body_indent}{plan.out.type} {plan.out.name};\n")  # written before any read: declared here
     signature = ", ".join(f"{p.type} {p.name}" for p in plan.params)
     mods = "private static " if plan.static else "private "
     throws = f" {plan.throws}" if plan.throws else ""
