@@ -36,3 +36,10 @@ def register_candidate_generators(register: Any) -> None:
     from codeloop.core.fix.mutants import python
 
     register("python", python.generate)
+
+
+@hookimpl
+def register_extractors(register: Any) -> None:
+    from codeloop.core.refactor.extract import PythonExtractor
+
+    register("python", PythonExtractor())

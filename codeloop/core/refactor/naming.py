@@ -1,0 +1,126 @@
+"""The new function's name: the user's, else the model's (grammar-constrained), else a fallback.
+
+The model sees only the selected lines and answers a few tokens after a forced
+``def ``; a GBNF grammar keeps the answer to a verb plus words of the code itself,
+ending in ``(``, so even the 135M embedded model can only produce a plausible name
+(left free, it invents non-words such as ``ithop_recur``).
+Every proposal is then checked like a user's: a valid identifier that clashes with
+nothing in the file, no keyword and no builtin.
+"""
+
+from __future__ import annotations
+
+import builtins
+import keyword
+import re
+from typing import Any
+
+from codeloop.core.refactor.pyplan import ExtractPlan
+from codeloop.models.base import Backend, CompletionRequest, Message
+
+VERBS = (
+    "get compute build make parse load save update check validate find count format read write collect "
+    "init setup apply handle process convert render print sum filter sort add remove create split merge "
+    "normalize prepare select scan clean extract emit store fetch resolve"
+).split()
+
+
+def code_words(code: str, limit: int = 40) -> list[str]:
+    """Lower-case words of the identifiers in ``code`` (snake_case and camelCase split)."""
+    words: dict[str, None] = {}
+    for ident in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", code):
+        for part in re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", ident).lower().split("_"):
+            if len(part) >= 2 and part.isalnum() and part.isascii() and not keyword.iskeyword(part):
+                words.setdefault(part, None)
+    return list(words)[:limit]
+
+
+def name_grammar(code: str) -> str:
+    """A verb, then up to two words taken from the code itself, then ``(``.
+
+    A tiny model left free invents non-words; restricted to this vocabulary it can
+    only pick a plausible verb and the nouns the block actually talks about.
+    """
+    nouns = [w for w in code_words(code) if w not in VERBS] or ["value"]
+    alt = lambda ws: " | ".join(f'"{w}"' for w in ws)  # noqa: E731
+    return f'root ::= verb ("_" noun)? ("_" noun)? "("\nverb ::= {alt(VERBS)}\nnoun ::= {alt(nouns)}\n'
+
+
+_GENERIC = {"func", "function", "foo", "bar", "baz", "main", "test", "helper", "do", "f", "fn", "method"}
+
+
+def taken_names(tree: Any) -> set[str]:
+    """Every identifier spelled anywhere in the file: a new def must shadow none of them."""
+    found: set[str] = set()
+    stack = [tree.root_node]
+    while stack:
+        node = stack.pop()
+        if node.type == "identifier":
+            found.add(node.text.decode("utf-8", "surrogateescape"))
+        stack.extend(node.children)
+    return found
+
+
+def check_name(name: str, taken: set[str]) -> str | None:
+    """Why ``name`` cannot be used (None when it can)."""
+    if not name.isidentifier():
+        return f"{name!r} is not a Python identifier: use letters, digits and underscores, not starting with a digit"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+        return f"{name!r} is a Python keyword: choose another name"
+    if name in taken:
+        return f"{name!r} is already used in this file: choose a name that appears nowhere in it"
+    if hasattr(builtins, name):
+        return f"{name!r} would shadow the builtin {name}(): choose another name"
+    return None
+
+
+def _unique(base: str, taken: set[str]) -> str:
+    name, n = base, 2
+    while check_name(name, taken) is not None:
+        name, n = f"{base}_{n}", n + 1
+    return name
+
+
+def fallback_name(plan: ExtractPlan, taken: set[str]) -> str:
+    """Deterministic: after what the block returns, else after the first thing it calls."""
+    if plan.returns:
+        base = "compute_" + "_and_".join(r.strip("_").lower() or "value" for r in plan.returns[:2])
+        return _unique(base, taken)
+    for node in plan.selection.code:
+        match = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*\(", node.text.decode("utf-8", "replace"))
+        if match and not keyword.iskeyword(match.group(1)):
+            return _unique("run_" + re.sub(r"(?<!^)(?=[A-Z])", "_", match.group(1)).lower().strip("_"), taken)
+    return _unique("extracted", taken)
+
+
+def _prompt(plan: ExtractPlan, code: str) -> tuple[Message, ...]:
+    lines = code.splitlines()[:30]
+    facts = ["Use a verb and the nouns of the code, e.g. compute_total, parse_header, load_config."]
+    if plan.params:
+        facts.append("It takes " + ", ".join(plan.params) + ".")
+    if plan.returns:
+        facts.append("It returns " + ", ".join(plan.returns) + ".")
+    return (
+        Message("system", "You name Python functions. Answer with one short snake_case verb phrase."),
+        Message("user", "Name a function whose body is:\n```python\n" + "\n".join(lines) + "\n```\n" + " ".join(facts)),
+    )
+
+
+def model_name(plan: ExtractPlan, code: str, backend: Backend, taken: set[str], samples: int = 4) -> str | None:
+    """The most frequent valid, non-clashing name among a few short samples."""
+    request = CompletionRequest(
+        messages=_prompt(plan, code),
+        n=samples,
+        max_tokens=12,
+        temperature=0.5,
+        seed=0,
+        prefill="def ",
+        grammar=name_grammar(code),
+    )
+    completion = backend.complete(request)
+    votes: dict[str, int] = {}
+    for answer in completion.texts:
+        name = answer.strip().split("(")[0].strip()
+        if name and name not in _GENERIC and check_name(name, taken) is None:
+            votes[name] = votes.get(name, 0) + 1
+    return max(votes, key=lambda n: votes[n]) if votes else None
