@@ -1,0 +1,270 @@
+"""The symbol index: definitions and references of every source file, kept in SQLite.
+
+This module is analysis's one I/O adapter (documented in docs/ARCHITECTURE.md): it
+stats and reads the files it is given and owns the database file the caller names
+(``<repo>/.codeloop/index.sqlite``, from ``workspace.state``). Which files exist is the
+caller's business (``workspace.git.visible_files``: tracked plus untracked-not-ignored),
+so .gitignore is respected without this module running git.
+
+A file is re-parsed only when its content changed: same mtime and size means unchanged
+(a stat, no read); when they disagree but the size is the same, the SHA-1 decides (a
+``touch`` or a checkout of identical bytes costs a read, not a parse). A new file with
+the bytes of a vanished one is a rename: its rows move, nothing is parsed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import sqlite3
+import time
+from pathlib import Path, PurePosixPath
+from typing import NamedTuple
+
+from codeloop.analysis import index_schema
+from codeloop.analysis.index_parse import Job, ParsedFile, parse_files
+from codeloop.analysis.languages import Language
+
+
+class SyncStats(NamedTuple):
+    files: int  # indexed files now
+    parsed: int
+    rehashed: int  # stat changed, bytes did not
+    renamed: int
+    deleted: int
+    seconds: float
+
+
+class Location(NamedTuple):
+    path: str
+    name: str
+    qualname: str
+    kind: str
+    line: int
+    end_line: int
+    sig_end: int
+
+
+class Use(NamedTuple):
+    path: str
+    line: int
+    enclosing: str | None  # qualname of the innermost definition around the use
+
+
+class _Known(NamedTuple):
+    id: int
+    mtime_ns: int
+    size: int
+    sha1: str
+    language: str
+
+
+def _sha1_of(path: Path) -> str | None:
+    try:
+        return hashlib.sha1(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+class SymbolIndex:
+    def __init__(self, root: Path, db_path: Path, languages: dict[str, Language]) -> None:
+        self.root = root
+        self.languages = languages
+        self._by_suffix = {ext: lang for lang in languages.values() for ext in lang.extensions}
+        try:
+            self.conn = index_schema.connect(str(db_path), languages)
+        except sqlite3.DatabaseError:  # a corrupt cache is rebuilt, never fatal
+            for suffix in ("", "-wal", "-shm"):
+                Path(str(db_path) + suffix).unlink(missing_ok=True)
+            self.conn = index_schema.connect(str(db_path), languages)
+        self._name_ids: dict[str, int] | None = None
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def language_of(self, rel: str) -> Language | None:
+        return self._by_suffix.get(PurePosixPath(rel).suffix)
+
+    @property
+    def generation(self) -> int:
+        return int(self.conn.execute("SELECT value FROM meta WHERE key='generation'").fetchone()[0])
+
+    # -- keeping the index in step with the files -------------------------------------
+
+    def sync(self, files: list[str], workers: int | None = None) -> SyncStats:
+        """Bring the index in line with ``files`` (relative posix paths that exist now)."""
+        start = time.perf_counter()
+        known = {
+            row[0]: _Known(*row[1:])
+            for row in self.conn.execute("SELECT path, id, mtime_ns, size, sha1, language FROM files")
+        }
+        jobs: list[Job] = []
+        restat: list[tuple[int, int, int]] = []  # (mtime_ns, size, id)
+        present: set[str] = set()
+        for rel in files:
+            language = self.language_of(rel)
+            if language is None:
+                continue
+            try:
+                st = os.stat(self.root / rel)
+            except OSError:
+                continue
+            present.add(rel)
+            old = known.get(rel)
+            if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
+                continue
+            if old is not None and old.size == st.st_size and _sha1_of(self.root / rel) == old.sha1:
+                restat.append((st.st_mtime_ns, st.st_size, old.id))
+                continue
+            jobs.append(Job(rel, language.name, st.st_size))
+        gone = {path: row for path, row in known.items() if path not in present}
+        renames, jobs = self._renames(gone, jobs)
+        for new_path, old_path in renames:
+            del gone[old_path]
+        parsed = list(parse_files(str(self.root), jobs, workers)) if jobs else []
+        if parsed or gone or restat or renames:
+            self._write(parsed, gone, restat, renames, known)
+        return SyncStats(len(present), len(parsed), len(restat), len(renames), len(gone), time.perf_counter() - start)
+
+    def _renames(self, gone: dict[str, _Known], jobs: list[Job]) -> tuple[list[tuple[str, str]], list[Job]]:
+        """(new, old) pairs for new files holding a vanished file's exact bytes."""
+        if not gone:
+            return [], jobs
+        by_sha = {(row.sha1, row.language): path for path, row in gone.items()}
+        renames, rest = [], []
+        for job in jobs:
+            old_path = by_sha.pop((_sha1_of(self.root / job.path) or "", job.language), None)
+            if old_path is not None:
+                renames.append((job.path, old_path))
+            else:
+                rest.append(job)
+        return renames, rest
+
+    def _write(
+        self,
+        parsed: list[ParsedFile],
+        gone: dict[str, _Known],
+        restat: list[tuple[int, int, int]],
+        renames: list[tuple[str, str]],
+        known: dict[str, _Known],
+    ) -> None:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            stale = [(row.id,) for row in gone.values()]
+            stale += [(known[p.path].id,) for p in parsed if p.path in known]
+            conn.executemany("DELETE FROM defs WHERE file_id=?", stale)
+            conn.executemany("DELETE FROM refs WHERE file_id=?", stale)
+            conn.executemany("DELETE FROM files WHERE id=?", [(row.id,) for row in gone.values()])
+            conn.executemany("UPDATE files SET mtime_ns=?, size=? WHERE id=?", restat)
+            for new_path, old_path in renames:
+                st = os.stat(self.root / new_path)
+                is_test = self._is_test(new_path)
+                conn.execute(
+                    "UPDATE files SET path=?, mtime_ns=?, size=?, is_test=? WHERE id=?",
+                    (new_path, st.st_mtime_ns, st.st_size, is_test, known[old_path].id),
+                )
+            self._insert(parsed, known)
+            conn.execute("UPDATE meta SET value=value+1 WHERE key='generation'")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            self._name_ids = None
+            raise
+
+    def _is_test(self, rel: str) -> int:
+        language = self.language_of(rel)
+        return int(language is not None and language.is_test_file(rel))
+
+    def _intern(self, names: set[str]) -> dict[str, int]:
+        if self._name_ids is None:
+            self._name_ids = dict(self.conn.execute("SELECT name, id FROM names"))
+        ids = self._name_ids
+        fresh = [name for name in names if name not in ids]
+        next_id = max(ids.values(), default=0) + 1
+        for offset, name in enumerate(fresh):
+            ids[name] = next_id + offset
+        self.conn.executemany("INSERT INTO names VALUES(?, ?)", [(ids[n], n) for n in fresh])
+        return ids
+
+    def _insert(self, parsed: list[ParsedFile], known: dict[str, _Known]) -> None:
+        conn = self.conn
+        names = {d.name for p in parsed for d in p.definitions} | {r[0] for p in parsed for r in p.references}
+        ids = self._intern(names)
+        defs, refs = [], []
+        for p in parsed:
+            row = (p.language, p.mtime_ns, p.size, p.sha1, self._is_test(p.path))
+            if p.path in known:
+                file_id = known[p.path].id
+                conn.execute("UPDATE files SET language=?, mtime_ns=?, size=?, sha1=?, is_test=? WHERE id=?", (*row, file_id))
+            else:
+                file_id = conn.execute("INSERT INTO files VALUES(NULL, ?, ?, ?, ?, ?, ?)", (p.path, *row)).lastrowid
+            defs += [(file_id, ids[d.name], d.kind, d.line, d.end_line, d.sig_end, d.qualname) for d in p.definitions]
+            refs += [(file_id, ids[name], count, lines) for name, count, lines in p.references]
+        conn.executemany("INSERT INTO defs VALUES(?, ?, ?, ?, ?, ?, ?)", defs)
+        conn.executemany("INSERT INTO refs VALUES(?, ?, ?, ?)", refs)
+
+    # -- questions other commands ask -------------------------------------------------
+
+    _LOCATION_SQL = (
+        "SELECT f.path, n.name, d.qualname, d.kind, d.line, d.end_line, d.sig_end"
+        " FROM defs d JOIN names n ON n.id = d.name_id JOIN files f ON f.id = d.file_id"
+    )
+
+    def definitions_of(self, name: str) -> list[Location]:
+        """Where ``name`` is defined; a dotted name ("Cart.total") matches qualified names."""
+        bare = name.rsplit(".", 1)[-1]
+        rows = self.conn.execute(self._LOCATION_SQL + " WHERE n.name = ? ORDER BY f.path, d.line", (bare,))
+        found = [Location(*row) for row in rows]
+        if "." in name:
+            found = [loc for loc in found if loc.qualname == name or loc.qualname.endswith("." + name)]
+        return found
+
+    def locations(self, rowids: list[int]) -> dict[int, Location]:
+        """Definitions by their rowid (what the ranking hands back)."""
+        found: dict[int, Location] = {}
+        for start in range(0, len(rowids), 500):
+            chunk = rowids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            sql = self._LOCATION_SQL.replace("SELECT ", "SELECT d.rowid, ", 1) + f" WHERE d.rowid IN ({marks})"
+            found.update((row[0], Location(*row[1:])) for row in self.conn.execute(sql, chunk))
+        return found
+
+    def references_to(self, name: str) -> list[Use]:
+        """Every use of ``name`` (calls, imports, base classes, type uses) with its caller."""
+        bare = name.rsplit(".", 1)[-1]
+        rows = self.conn.execute(
+            "SELECT f.id, f.path, r.lines FROM refs r JOIN names n ON n.id = r.name_id"
+            " JOIN files f ON f.id = r.file_id WHERE n.name = ? ORDER BY f.path",
+            (bare,),
+        ).fetchall()
+        uses = []
+        for file_id, path, lines in rows:
+            spans = self.conn.execute(
+                "SELECT line, end_line, qualname FROM defs WHERE file_id = ? ORDER BY line", (file_id,)
+            ).fetchall()
+            for line in map(int, lines.split(",")):
+                around = [s for s in spans if s[0] <= line <= s[1]]
+                uses.append(Use(path, line, around[-1][2] if around else None))
+        return uses
+
+    callers_of = references_to
+
+    def tests_exercising(self, name: str) -> list[str]:
+        """Test files that use ``name`` directly (by call, import or type)."""
+        bare = name.rsplit(".", 1)[-1]
+        rows = self.conn.execute(
+            "SELECT DISTINCT f.path FROM refs r JOIN names n ON n.id = r.name_id"
+            " JOIN files f ON f.id = r.file_id WHERE n.name = ? AND f.is_test = 1 ORDER BY f.path",
+            (bare,),
+        )
+        return [row[0] for row in rows]
+
+    def enclosing_definition(self, path: str, line: int) -> Location | None:
+        """The innermost definition whose span holds ``line`` (1-based) in ``path``."""
+        row = self.conn.execute(
+            self._LOCATION_SQL + " WHERE f.path = ? AND d.line <= ? AND d.end_line >= ?"
+            " ORDER BY d.line DESC, d.end_line ASC LIMIT 1",
+            (path, line, line),
+        ).fetchone()
+        return Location(*row) if row is not None else None
