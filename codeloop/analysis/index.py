@@ -19,7 +19,7 @@ import os
 import sqlite3
 import time
 from pathlib import Path, PurePosixPath
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from codeloop.analysis import index_schema
 from codeloop.analysis.index_parse import Job, ParsedFile, parse_files
@@ -49,6 +49,20 @@ class Use(NamedTuple):
     path: str
     line: int
     enclosing: str | None  # qualname of the innermost definition around the use
+
+
+class GraphRows(NamedTuple):
+    """The whole index as parallel integer arrays, for ranking (see analysis.ranking)."""
+
+    paths: list[str]  # file index -> path
+    is_test: Any  # bool per file index
+    ref_file: Any  # file index per reference row
+    ref_name: Any  # name id
+    ref_count: Any
+    ref_private: Any  # bool: the name starts with "_"
+    def_rowid: Any
+    def_file: Any
+    def_name: Any
 
 
 class _Known(NamedTuple):
@@ -268,3 +282,55 @@ class SymbolIndex:
             (path, line, line),
         ).fetchone()
         return Location(*row) if row is not None else None
+
+    def name_ids(self, names: list[str]) -> dict[str, int]:
+        found: dict[str, int] = {}
+        for name in names:
+            row = self.conn.execute("SELECT id FROM names WHERE name = ?", (name.rsplit(".", 1)[-1],)).fetchone()
+            if row is not None:
+                found[name] = row[0]
+        return found
+
+    def graph_rows(self) -> GraphRows:
+        """The arrays ranking needs; cached as one blob per index generation, so a warm
+        run reads one row instead of every reference."""
+        import io
+
+        import numpy as np
+
+        paths, is_test = [], []
+        for path, test in self.conn.execute("SELECT path, is_test FROM files ORDER BY id"):
+            paths.append(path)
+            is_test.append(bool(test))
+        generation = self.generation
+        row = self.conn.execute("SELECT value FROM meta WHERE key = 'graph'").fetchone()
+        if row is not None:
+            cached = np.load(io.BytesIO(row[0]))
+            if int(cached["generation"]) == generation:
+                return GraphRows(paths, np.array(is_test, dtype=bool), *(cached[f] for f in GraphRows._fields[2:]))
+        arrays = self._graph_arrays()
+        buffer = io.BytesIO()
+        np.savez(buffer, generation=generation, **arrays)
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES('graph', ?)", (buffer.getvalue(),))
+        return GraphRows(paths, np.array(is_test, dtype=bool), **arrays)
+
+    def _graph_arrays(self) -> dict[str, Any]:
+        import numpy as np
+
+        ids = np.array([r[0] for r in self.conn.execute("SELECT id FROM files ORDER BY id")], dtype=np.int64)
+        index_of = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
+        index_of[ids] = np.arange(len(ids))
+        refs = np.array(self.conn.execute("SELECT file_id, name_id, count FROM refs").fetchall(), dtype=np.int64).reshape(-1, 3)
+        defs = np.array(self.conn.execute("SELECT rowid, file_id, name_id FROM defs").fetchall(), dtype=np.int64).reshape(-1, 3)
+        private = np.array(
+            [row[0] for row in self.conn.execute("SELECT id FROM names WHERE name LIKE '\\_%' ESCAPE '\\'")], dtype=np.int64
+        )
+        return {
+            "ref_file": index_of[refs[:, 0]],
+            "ref_name": refs[:, 1],
+            "ref_count": refs[:, 2],
+            "ref_private": np.isin(refs[:, 1], private),
+            "def_rowid": defs[:, 0],
+            "def_file": index_of[defs[:, 1]],
+            "def_name": defs[:, 2],
+        }

@@ -40,11 +40,12 @@ class Job(NamedTuple):
     size: int  # for balancing batches
 
 
-def _aggregate(tags_refs: list[tuple[str, str, int]]) -> list[tuple[str, int, str]]:
+def _aggregate(tags_refs: list[tuple[str, str, int]], ignored: frozenset[str]) -> list[tuple[str, int, str]]:
     """One row per referenced name: the index keeps counts and lines, not every node."""
     lines: dict[str, list[int]] = {}
     for name, _kind, line in tags_refs:
-        lines.setdefault(name, []).append(line)
+        if name not in ignored:
+            lines.setdefault(name, []).append(line)
     return [(name, len(at), ",".join(map(str, at))) for name, at in lines.items()]
 
 
@@ -73,7 +74,7 @@ def parse_one(root: str, job: Job) -> ParsedFile | None:
         st.st_size,
         hashlib.sha1(source).hexdigest(),
         tags.definitions,
-        _aggregate(tags.references),
+        _aggregate(tags.references, language.extra.get("ignored_references", frozenset())),
     )
 
 

@@ -36,10 +36,13 @@ TABLES = ("meta", "files", "names", "defs", "refs")
 
 def fingerprint(languages: dict[str, Language]) -> str:
     """Changes whenever stored rows could differ: schema, languages, their queries."""
-    digest = hashlib.sha1(f"schema {SCHEMA_VERSION}".encode())
+    from codeloop.analysis.tags import TAGS_VERSION
+
+    digest = hashlib.sha1(f"schema {SCHEMA_VERSION} tags {TAGS_VERSION}".encode())
     for name in sorted(languages):
         language = languages[name]
-        digest.update(repr((name, language.extensions, language.test_file_globs)).encode())
+        ignored = sorted(language.extra.get("ignored_references", ()))
+        digest.update(repr((name, language.extensions, language.test_file_globs, ignored)).encode())
         digest.update(language.query_text("tags").encode())
     return digest.hexdigest()
 

@@ -10,6 +10,9 @@ from typing import Any, NamedTuple
 
 from codeloop.analysis.languages import Language, parser_for, query_for
 
+# Bump when extraction changes what it stores: the index rebuilds itself then.
+TAGS_VERSION = 3
+
 # Kinds whose members are methods rather than free functions.
 _SCOPE_KINDS = frozenset({"class", "interface", "enum", "module"})
 
@@ -48,12 +51,18 @@ def _match_parts(captures: dict[str, list[Any]]) -> tuple[Any, str, Any] | None:
     return None
 
 
-def _signature_end(node: Any) -> int:
+def _signature_end(node: Any, source: bytes) -> int:
+    """Last line of the header: the line before the body when the body starts a line of
+    its own (Python), the body's first line when it opens on the header's line ("{")."""
     body = node.child_by_field_name("body")
     start = node.start_point[0]
-    if body is None or body.start_point[0] - start > 8:
+    if body is None:
         return start + 1
-    return body.start_point[0] + 1
+    row = body.start_point[0]
+    line_start = source.rfind(b"\n", 0, body.start_byte) + 1
+    own_line = not source[line_start : body.start_byte].strip()
+    end = row if own_line else row + 1
+    return end if start < end <= start + 9 else start + 1
 
 
 def extract(language: Language, source: bytes) -> FileTags:
@@ -73,7 +82,7 @@ def extract(language: Language, source: bytes) -> FileTags:
         role, _, kind = key.partition(".")
         if role == "definition":
             def_name_starts.add(name_node.start_byte)
-            raw_defs.append((node.start_point[0] + 1, node.end_point[0] + 1, name, kind, _signature_end(node)))
+            raw_defs.append((node.start_point[0] + 1, node.end_point[0] + 1, name, kind, _signature_end(node, source)))
         elif role == "reference":
             refs.append((name_node.start_byte, Reference(name, kind, name_node.start_point[0] + 1)))
     # A generic reference pattern (Go's type identifiers) can match a definition's own
