@@ -18,7 +18,8 @@ import hashlib
 import os
 import sqlite3
 import time
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
 
 from codeloop.analysis import index_schema
@@ -73,6 +74,17 @@ class _Known(NamedTuple):
     language: str
 
 
+def _chunks(items: Iterable[ParsedFile], size: int) -> Iterator[list[ParsedFile]]:
+    batch: list[ParsedFile] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
 def _sha1_of(path: Path) -> str | None:
     try:
         return hashlib.sha1(path.read_bytes()).hexdigest()
@@ -97,7 +109,7 @@ class SymbolIndex:
         self.conn.close()
 
     def language_of(self, rel: str) -> Language | None:
-        return self._by_suffix.get(PurePosixPath(rel).suffix)
+        return self._by_suffix.get(os.path.splitext(rel)[1])
 
     @property
     def generation(self) -> int:
@@ -115,12 +127,13 @@ class SymbolIndex:
         jobs: list[Job] = []
         restat: list[tuple[int, int, int]] = []  # (mtime_ns, size, id)
         present: set[str] = set()
+        root = str(self.root)
         for rel in files:
             language = self.language_of(rel)
             if language is None:
                 continue
             try:
-                st = os.stat(self.root / rel)
+                st = os.stat(os.path.join(root, rel))
             except OSError:
                 continue
             present.add(rel)
@@ -135,10 +148,11 @@ class SymbolIndex:
         renames, jobs = self._renames(gone, jobs)
         for new_path, old_path in renames:
             del gone[old_path]
-        parsed = list(parse_files(str(self.root), jobs, workers)) if jobs else []
-        if parsed or gone or restat or renames:
-            self._write(parsed, gone, restat, renames, known)
-        return SyncStats(len(present), len(parsed), len(restat), len(renames), len(gone), time.perf_counter() - start)
+        parsed = 0
+        if jobs or gone or restat or renames:
+            # Rows are written while the pool still parses: the main process is idle otherwise.
+            parsed = self._write(parse_files(root, jobs, workers), gone, restat, renames, known)
+        return SyncStats(len(present), parsed, len(restat), len(renames), len(gone), time.perf_counter() - start)
 
     def _renames(self, gone: dict[str, _Known], jobs: list[Job]) -> tuple[list[tuple[str, str]], list[Job]]:
         """(new, old) pairs for new files holding a vanished file's exact bytes."""
@@ -156,17 +170,17 @@ class SymbolIndex:
 
     def _write(
         self,
-        parsed: list[ParsedFile],
+        parsed: Iterable[ParsedFile],
         gone: dict[str, _Known],
         restat: list[tuple[int, int, int]],
         renames: list[tuple[str, str]],
         known: dict[str, _Known],
-    ) -> None:
+    ) -> int:
+        """Apply one sync in one transaction; returns how many files were parsed."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             stale = [(row.id,) for row in gone.values()]
-            stale += [(known[p.path].id,) for p in parsed if p.path in known]
             conn.executemany("DELETE FROM defs WHERE file_id=?", stale)
             conn.executemany("DELETE FROM refs WHERE file_id=?", stale)
             conn.executemany("DELETE FROM files WHERE id=?", [(row.id,) for row in gone.values()])
@@ -178,13 +192,18 @@ class SymbolIndex:
                     "UPDATE files SET path=?, mtime_ns=?, size=?, is_test=? WHERE id=?",
                     (new_path, st.st_mtime_ns, st.st_size, is_test, known[old_path].id),
                 )
-            self._insert(parsed, known)
-            conn.execute("UPDATE meta SET value=value+1 WHERE key='generation'")
+            count = 0
+            for batch in _chunks(parsed, 256):
+                self._insert(batch, known)
+                count += len(batch)
+            if count or gone:  # a touch or a rename leaves the reference graph as it was
+                conn.execute("UPDATE meta SET value=value+1 WHERE key='generation'")
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             self._name_ids = None
             raise
+        return count
 
     def _is_test(self, rel: str) -> int:
         language = self.language_of(rel)
@@ -210,6 +229,8 @@ class SymbolIndex:
             row = (p.language, p.mtime_ns, p.size, p.sha1, self._is_test(p.path))
             if p.path in known:
                 file_id = known[p.path].id
+                conn.execute("DELETE FROM defs WHERE file_id=?", (file_id,))
+                conn.execute("DELETE FROM refs WHERE file_id=?", (file_id,))
                 conn.execute("UPDATE files SET language=?, mtime_ns=?, size=?, sha1=?, is_test=? WHERE id=?", (*row, file_id))
             else:
                 file_id = conn.execute("INSERT INTO files VALUES(NULL, ?, ?, ?, ?, ?, ?)", (p.path, *row)).lastrowid

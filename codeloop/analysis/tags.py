@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 from codeloop.analysis.languages import Language, parser_for, query_for
 
 # Bump when extraction changes what it stores: the index rebuilds itself then.
-TAGS_VERSION = 3
+TAGS_VERSION = 4
 
 # Kinds whose members are methods rather than free functions.
 _SCOPE_KINDS = frozenset({"class", "interface", "enum", "module"})
@@ -40,17 +40,6 @@ class FileTags(NamedTuple):
     references: list[Reference]
 
 
-def _match_parts(captures: dict[str, list[Any]]) -> tuple[Any, str, Any] | None:
-    """(name node, "definition.x"/"reference.x", construct node) of one query match."""
-    names = captures.get("name")
-    if not names:
-        return None
-    for key, nodes in captures.items():
-        if key != "name":
-            return names[0], key, nodes[0]
-    return None
-
-
 def _signature_end(node: Any, source: bytes) -> int:
     """Last line of the header: the line before the body when the body starts a line of
     its own (Python), the body's first line when it opens on the header's line ("{")."""
@@ -65,29 +54,64 @@ def _signature_end(node: Any, source: bytes) -> int:
     return end if start < end <= start + 9 else start + 1
 
 
+def _pair_definitions(captures: dict[str, list[Any]]) -> list[tuple[Any, str, Any]] | None:
+    """(name node, kind, construct node) for each definition, from flat captures.
+
+    In every grammar here a definition's name comes before any nested definition, so
+    sorting both lists by position pairs them; when the check fails the caller falls
+    back to per-match results.
+    """
+    defs = sorted(
+        ((node, key[11:]) for key, nodes in captures.items() if key.startswith("definition.") for node in nodes),
+        key=lambda d: (d[0].start_byte, -d[0].end_byte),
+    )
+    names = sorted(captures.get("name", []), key=lambda n: n.start_byte)
+    if len(defs) != len(names):
+        return None
+    pairs = []
+    for (node, kind), name in zip(defs, names):
+        if not node.start_byte <= name.start_byte < node.end_byte:
+            return None
+        pairs.append((name, kind, node))
+    return pairs
+
+
+def _definitions_by_match(cursor: Any, root: Any) -> list[tuple[Any, str, Any]]:
+    found = []
+    for _pattern, captures in cursor.matches(root):
+        names = captures.get("name")
+        for key, nodes in captures.items():
+            if key.startswith("definition.") and names:
+                found.append((names[0], key[11:], nodes[0]))
+    return found
+
+
 def extract(language: Language, source: bytes) -> FileTags:
-    tree = parser_for(language).parse(source)
     import tree_sitter
 
-    cursor = tree_sitter.QueryCursor(query_for(language, "tags"))
-    raw_defs: list[tuple[int, int, str, str, int]] = []
-    def_name_starts: set[int] = set()
-    refs: list[tuple[int, Reference]] = []
-    for _pattern, captures in cursor.matches(tree.root_node):
-        parts = _match_parts(captures)
-        if parts is None:
-            continue
-        name_node, key, node = parts
-        name = name_node.text.decode("utf-8", "replace")
-        role, _, kind = key.partition(".")
-        if role == "definition":
-            def_name_starts.add(name_node.start_byte)
-            raw_defs.append((node.start_point[0] + 1, node.end_point[0] + 1, name, kind, _signature_end(node, source)))
-        elif role == "reference":
-            refs.append((name_node.start_byte, Reference(name, kind, name_node.start_point[0] + 1)))
-    # A generic reference pattern (Go's type identifiers) can match a definition's own
-    # name; matches come in no promised order, so filter once at the end.
-    return FileTags(_scoped(raw_defs), [ref for start, ref in refs if start not in def_name_starts])
+    root = parser_for(language).parse(source).root_node
+    query = query_for(language, "tags")
+    captures = tree_sitter.QueryCursor(query).captures(root)
+    pairs = _pair_definitions(captures)
+    if pairs is None:
+        pairs = _definitions_by_match(tree_sitter.QueryCursor(query), root)
+    raw_defs = []
+    def_name_starts = set()
+    for name_node, kind, node in pairs:
+        def_name_starts.add(name_node.start_byte)
+        raw_defs.append((node.start_point[0] + 1, node.end_point[0] + 1, name_node.text.decode("utf-8", "replace"), kind, _signature_end(node, source)))
+    refs = []
+    for key, nodes in captures.items():
+        if key.startswith("reference."):
+            kind = key[10:]
+            # A generic pattern could also match a definition's own name: skip those.
+            refs += [
+                Reference(n.text.decode("utf-8", "replace"), kind, n.start_point[0] + 1)
+                for n in nodes
+                if n.start_byte not in def_name_starts
+            ]
+    refs.sort(key=lambda r: r.line)
+    return FileTags(_scoped(raw_defs), refs)
 
 
 def _scoped(raw: list[tuple[int, int, str, str, int]]) -> list[Definition]:

@@ -4,11 +4,11 @@
 (method_declaration name: (field_identifier) @name) @definition.method
 (type_spec name: (type_identifier) @name) @definition.type
 
-(call_expression function: (identifier) @name) @reference.call
-(call_expression function: (selector_expression field: (field_identifier) @name)) @reference.call
-(composite_literal type: (type_identifier) @name) @reference.class
-(parameter_declaration type: (type_identifier) @name) @reference.type
-(parameter_declaration type: (pointer_type (type_identifier) @name)) @reference.type
-(field_declaration type: (type_identifier) @name) @reference.type
-(field_declaration type: (pointer_type (type_identifier) @name)) @reference.type
-(qualified_type name: (type_identifier) @name) @reference.type
+(call_expression function: (identifier) @reference.call)
+(call_expression function: (selector_expression field: (field_identifier) @reference.call))
+(composite_literal type: (type_identifier) @reference.class)
+(parameter_declaration type: (type_identifier) @reference.type)
+(parameter_declaration type: (pointer_type (type_identifier) @reference.type))
+(field_declaration type: (type_identifier) @reference.type)
+(field_declaration type: (pointer_type (type_identifier) @reference.type))
+(qualified_type name: (type_identifier) @reference.type)

@@ -14,8 +14,8 @@
   key: (property_identifier) @name
   value: [(arrow_function) (function_expression)]) @definition.function
 
-(call_expression function: (identifier) @name) @reference.call
-(call_expression function: (member_expression property: (property_identifier) @name)) @reference.call
-(new_expression constructor: (identifier) @name) @reference.class
-(class_heritage (identifier) @name) @reference.class
-(import_specifier name: (identifier) @name) @reference.import
+(call_expression function: (identifier) @reference.call)
+(call_expression function: (member_expression property: (property_identifier) @reference.call))
+(new_expression constructor: (identifier) @reference.class)
+(class_heritage (identifier) @reference.class)
+(import_specifier name: (identifier) @reference.import)

@@ -16,11 +16,11 @@
   name: (identifier) @name
   value: [(arrow_function) (function_expression)]) @definition.function
 
-(call_expression function: (identifier) @name) @reference.call
-(call_expression function: (member_expression property: (property_identifier) @name)) @reference.call
-(new_expression constructor: (identifier) @name) @reference.class
-(extends_clause value: (identifier) @name) @reference.class
-(implements_clause (type_identifier) @name) @reference.implementation
-(type_annotation (type_identifier) @name) @reference.type
-(type_arguments (type_identifier) @name) @reference.type
-(import_specifier name: (identifier) @name) @reference.import
+(call_expression function: (identifier) @reference.call)
+(call_expression function: (member_expression property: (property_identifier) @reference.call))
+(new_expression constructor: (identifier) @reference.class)
+(extends_clause value: (identifier) @reference.class)
+(implements_clause (type_identifier) @reference.implementation)
+(type_annotation (type_identifier) @reference.type)
+(type_arguments (type_identifier) @reference.type)
+(import_specifier name: (identifier) @reference.import)
