@@ -12,3 +12,6 @@
 (field_declaration type: (type_identifier) @reference.type)
 (field_declaration type: (pointer_type (type_identifier) @reference.type))
 (qualified_type name: (type_identifier) @reference.type)
+(slice_type element: (type_identifier) @reference.type)
+(function_declaration result: (type_identifier) @reference.type)
+(method_declaration result: (type_identifier) @reference.type)

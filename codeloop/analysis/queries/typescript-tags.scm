@@ -24,3 +24,5 @@
 (type_annotation (type_identifier) @reference.type)
 (type_arguments (type_identifier) @reference.type)
 (import_specifier name: (identifier) @reference.import)
+(type_annotation (array_type (type_identifier) @reference.type))
+(generic_type name: (type_identifier) @reference.type)
