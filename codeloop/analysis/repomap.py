@@ -76,9 +76,15 @@ def rank_definitions(index: SymbolIndex, focus_paths: list[str], focus_names: li
     for i, path in enumerate(rows.paths):
         if path in wanted:
             personal[i] = 1.0
-    for name_id in index.name_ids(focus_names).values():
+    focus_ids = np.array(list(index.name_ids(focus_names).values()), dtype=np.int64)
+    for name_id in focus_ids.tolist():
         if graph.has_name(name_id):
             personal[graph.name_nodes(name_id)] = 1.0
+    # The walk only follows uses toward definitions; the users of a focus symbol (its
+    # callers, its tests) matter too, so the walk also restarts at them, at half weight.
+    users = rows.ref_file[np.isin(rows.ref_name, focus_ids)]
+    if len(users):
+        np.add.at(personal, users, 0.5 / len(users) * len(focus_ids))
     rank = ranking.pagerank(graph, personal)
     file_rank = rank[: graph.n_files]
     nodes = graph.name_nodes(rows.def_name)
