@@ -151,7 +151,7 @@ class SymbolIndex:
         parsed = 0
         if jobs or gone or restat or renames:
             # Rows are written while the pool still parses: the main process is idle otherwise.
-            parsed = self._write(parse_files(root, jobs, workers), gone, restat, renames, known)
+            parsed = self._write(parse_files(root, jobs, workers), len(jobs), gone, restat, renames, known)
         return SyncStats(len(present), parsed, len(restat), len(renames), len(gone), time.perf_counter() - start)
 
     def _renames(self, gone: dict[str, _Known], jobs: list[Job]) -> tuple[list[tuple[str, str]], list[Job]]:
@@ -171,6 +171,7 @@ class SymbolIndex:
     def _write(
         self,
         parsed: Iterable[ParsedFile],
+        expected: int,
         gone: dict[str, _Known],
         restat: list[tuple[int, int, int]],
         renames: list[tuple[str, str]],
@@ -192,10 +193,17 @@ class SymbolIndex:
                     "UPDATE files SET path=?, mtime_ns=?, size=?, is_test=? WHERE id=?",
                     (new_path, st.st_mtime_ns, st.st_size, is_test, known[old_path].id),
                 )
+            bulk = expected > 1000
+            if bulk:  # a cold build: build the secondary indexes once, at the end
+                for name in index_schema.SECONDARY_INDEXES:
+                    conn.execute(f"DROP INDEX IF EXISTS {name}")
             count = 0
             for batch in _chunks(parsed, 256):
                 self._insert(batch, known)
                 count += len(batch)
+            if bulk:
+                for sql in index_schema.SECONDARY_INDEXES.values():
+                    conn.execute(sql)
             if count or gone:  # a touch or a rename leaves the reference graph as it was
                 conn.execute("UPDATE meta SET value=value+1 WHERE key='generation'")
             conn.execute("COMMIT")
@@ -222,7 +230,7 @@ class SymbolIndex:
 
     def _insert(self, parsed: list[ParsedFile], known: dict[str, _Known]) -> None:
         conn = self.conn
-        names = {d.name for p in parsed for d in p.definitions} | {r[0] for p in parsed for r in p.references}
+        names = {d[0] for p in parsed for d in p.definitions} | {r[0] for p in parsed for r in p.references}
         ids = self._intern(names)
         defs, refs = [], []
         for p in parsed:
@@ -234,7 +242,7 @@ class SymbolIndex:
                 conn.execute("UPDATE files SET language=?, mtime_ns=?, size=?, sha1=?, is_test=? WHERE id=?", (*row, file_id))
             else:
                 file_id = conn.execute("INSERT INTO files VALUES(NULL, ?, ?, ?, ?, ?, ?)", (p.path, *row)).lastrowid
-            defs += [(file_id, ids[d.name], d.kind, d.line, d.end_line, d.sig_end, d.qualname) for d in p.definitions]
+            defs += [(file_id, ids[name], kind, line, end, sig, qual) for name, kind, line, end, sig, qual in p.definitions]
             refs += [(file_id, ids[name], count, lines) for name, count, lines in p.references]
         conn.executemany("INSERT INTO defs VALUES(?, ?, ?, ?, ?, ?, ?)", defs)
         conn.executemany("INSERT INTO refs VALUES(?, ?, ?, ?)", refs)

@@ -23,13 +23,17 @@ CREATE TABLE IF NOT EXISTS names(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQ
 CREATE TABLE IF NOT EXISTS defs(
     file_id INTEGER NOT NULL, name_id INTEGER NOT NULL, kind TEXT NOT NULL, line INTEGER NOT NULL,
     end_line INTEGER NOT NULL, sig_end INTEGER NOT NULL, qualname TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS defs_by_name ON defs(name_id);
-CREATE INDEX IF NOT EXISTS defs_by_file ON defs(file_id, line);
 CREATE TABLE IF NOT EXISTS refs(
     file_id INTEGER NOT NULL, name_id INTEGER NOT NULL, count INTEGER NOT NULL, lines TEXT NOT NULL,
     PRIMARY KEY(file_id, name_id)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS refs_by_name ON refs(name_id);
 """
+
+# Kept apart so a cold build can drop them and build each once, after the bulk insert.
+SECONDARY_INDEXES = {
+    "defs_by_name": "CREATE INDEX IF NOT EXISTS defs_by_name ON defs(name_id)",
+    "defs_by_file": "CREATE INDEX IF NOT EXISTS defs_by_file ON defs(file_id, line)",
+    "refs_by_name": "CREATE INDEX IF NOT EXISTS refs_by_name ON refs(name_id)",
+}
 
 TABLES = ("meta", "files", "names", "defs", "refs")
 
@@ -55,6 +59,8 @@ def connect(path: str, languages: dict[str, Language]) -> sqlite3.Connection:
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.executescript(SCHEMA)
+    for sql in SECONDARY_INDEXES.values():
+        conn.execute(sql)
     wanted = fingerprint(languages)
     row = conn.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
     if row is None or row[0] != wanted:
