@@ -96,3 +96,21 @@ def test_count_tokens_is_close_to_a_bpe_count():
     assert count_tokens("def f(x):") == 6
     assert count_tokens("") == 0
     assert count_tokens("supercalifragilistic") > 1
+
+
+def test_cached_map_is_reused_until_something_changes(tmp_path):
+    from codeloop.analysis.repomap import cached_map
+    from tests.conftest import git
+
+    repo = make_repo(tmp_path / "r", REPO)
+    index, _ = open_index(repo, workers=1)
+    first = cached_map(index, line_reader(repo), 300, ["billing.py"])
+    assert index.cached('["map", 300, ["billing.py"], [], ""]') is not None
+    assert cached_map(index, lambda path: [], 300, ["billing.py"]) == first  # no file read: a hit
+    index.close()
+    git(repo, "mv", "rates.py", "tax_rates.py")
+    index, stats = open_index(repo, workers=1)
+    assert stats.renamed == 1
+    again = cached_map(index, line_reader(repo), 300, ["billing.py"])
+    assert "tax_rates.py" in [f.path for f in again.files] and "rates.py" not in [f.path for f in again.files]
+    index.close()

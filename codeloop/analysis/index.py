@@ -204,7 +204,7 @@ class SymbolIndex:
             if bulk:
                 for sql in index_schema.SECONDARY_INDEXES.values():
                     conn.execute(sql)
-            if count or gone:  # a touch or a rename leaves the reference graph as it was
+            if count or gone or renames:  # a touch (same bytes) changes no answer
                 conn.execute("UPDATE meta SET value=value+1 WHERE key='generation'")
             conn.execute("COMMIT")
         except BaseException:
@@ -363,3 +363,21 @@ class SymbolIndex:
             "def_file": index_of[defs[:, 1]],
             "def_name": defs[:, 2],
         }
+
+    # -- small results cache (a warm run with the same question reads one row) ---------
+
+    def cached(self, key: str) -> str | None:
+        """A value ``remember`` stored for ``key`` at this generation of the index."""
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", ("cache:" + key,)).fetchone()
+        if row is None:
+            return None
+        generation, _, value = str(row[0]).partition("\n")
+        return value if generation == str(self.generation) else None
+
+    def remember(self, key: str, value: str) -> None:
+        generation = str(self.generation)
+        self.conn.execute("BEGIN IMMEDIATE")
+        # Entries of older generations can never be read again.
+        self.conn.execute("DELETE FROM meta WHERE key LIKE 'cache:%' AND substr(value, 1, ?) != ?", (len(generation) + 1, generation + "\n"))
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES(?, ?)", ("cache:" + key, generation + "\n" + value))
+        self.conn.execute("COMMIT")

@@ -9,6 +9,7 @@ rank, definitions by line) with signature lines only, never bodies.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import NamedTuple
@@ -62,6 +63,35 @@ class RepoMap(NamedTuple):
                 for f in self.files
             ],
         }
+
+
+    def to_cache(self) -> str:
+        files = [[f.path, f.rank, [[list(loc), lines] for loc, lines in f.definitions]] for f in self.files]
+        return json.dumps([files, self.tokens, self.budget])
+
+    @classmethod
+    def from_cache(cls, text: str) -> RepoMap:
+        files, tokens, budget = json.loads(text)
+        return cls([MapFile(p, r, [(Location(*loc), lines) for loc, lines in defs]) for p, r, defs in files], tokens, budget)
+
+
+def cached_map(
+    index: SymbolIndex,
+    read_lines: Callable[[str], list[str]],
+    budget: int = 1024,
+    focus_paths: list[str] | None = None,
+    focus_names: list[str] | None = None,
+    under: str = "",
+) -> RepoMap:
+    """``build_map``, answered from the index's cache when nothing changed since the
+    same question was asked (the index generation is part of the key)."""
+    key = json.dumps(["map", budget, sorted(focus_paths or []), sorted(focus_names or []), under])
+    hit = index.cached(key)
+    if hit is not None:
+        return RepoMap.from_cache(hit)
+    repo_map = build_map(index, read_lines, budget, focus_paths, focus_names, under)
+    index.remember(key, repo_map.to_cache())
+    return repo_map
 
 
 def rank_definitions(index: SymbolIndex, focus_paths: list[str], focus_names: list[str]) -> tuple[list[str], list[float], list[tuple[int, int, float]]]:

@@ -23,7 +23,7 @@ def map_repo(
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
 ) -> None:
     """Print the files and signatures most relevant to the focus, within --tokens."""
-    from codeloop.analysis.repomap import build_map
+    from codeloop.analysis.repomap import cached_map
     from codeloop.workspace.git import find_worktree
     from codeloop.workspace.symbols import line_reader, open_index
 
@@ -37,7 +37,7 @@ def map_repo(
         fail_usage(str(exc), json_out)
     try:
         focus_paths, focus_names = _resolve_focus(index, root, focus or [])
-        repo_map = build_map(index, line_reader(root), tokens, focus_paths, focus_names, under)
+        repo_map = cached_map(index, line_reader(root), tokens, focus_paths, focus_names, under)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     finally:
