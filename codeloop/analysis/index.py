@@ -241,7 +241,9 @@ class SymbolIndex:
                 conn.execute("DELETE FROM refs WHERE file_id=?", (file_id,))
                 conn.execute("UPDATE files SET language=?, mtime_ns=?, size=?, sha1=?, is_test=? WHERE id=?", (*row, file_id))
             else:
-                file_id = conn.execute("INSERT INTO files VALUES(NULL, ?, ?, ?, ?, ?, ?)", (p.path, *row)).lastrowid
+                cursor = conn.execute("INSERT INTO files VALUES(NULL, ?, ?, ?, ?, ?, ?)", (p.path, *row))
+                assert cursor.lastrowid is not None
+                file_id = cursor.lastrowid
             defs += [(file_id, ids[name], kind, line, end, sig, qual) for name, kind, line, end, sig, qual in p.definitions]
             refs += [(file_id, ids[name], count, lines) for name, count, lines in p.references]
         conn.executemany("INSERT INTO defs VALUES(?, ?, ?, ?, ?, ?, ?)", defs)

@@ -13,7 +13,7 @@ import hashlib
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import NamedTuple
 
@@ -42,7 +42,7 @@ class Job(NamedTuple):
     size: int  # for balancing batches
 
 
-def _aggregate(tags_refs: list[tuple[str, str, int]], ignored: frozenset[str]) -> list[tuple[str, int, str]]:
+def _aggregate(tags_refs: Sequence[tuple[str, str, int]], ignored: frozenset[str]) -> list[tuple[str, int, str]]:
     """One row per referenced name: the index keeps counts and lines, not every node."""
     lines: dict[str, list[int]] = {}
     for name, _kind, line in tags_refs:

@@ -91,7 +91,7 @@ def extract(language: Language, source: bytes) -> FileTags:
 
     root = parser_for(language).parse(source).root_node
     query = query_for(language, "tags")
-    captures = tree_sitter.QueryCursor(query).captures(root)
+    captures: dict[str, list[Any]] = tree_sitter.QueryCursor(query).captures(root)
     pairs = _pair_definitions(captures)
     if pairs is None:
         pairs = _definitions_by_match(tree_sitter.QueryCursor(query), root)
