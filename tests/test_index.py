@@ -135,3 +135,15 @@ def test_corrupt_database_is_rebuilt(tmp_path):
     index, stats = _index(repo)
     assert stats.parsed == 4 and index.definitions_of("add_tax")
     index.close()
+
+
+def test_odd_entries_are_skipped_not_retried(tmp_path):
+    repo = make_repo(tmp_path / "r", FILES)
+    (repo / "pkg.py").symlink_to(repo / "shop", target_is_directory=True)  # git lists it as a file
+    (repo / "caf\xe9.py").write_text("def accent():\n    pass\n")
+    index, stats = _index(repo)
+    assert stats.files == 5 and index.definitions_of("accent")
+    index.close()
+    index, stats = _index(repo)
+    assert stats.parsed == 0
+    index.close()

@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
+import stat
 import time
-from pathlib import Path
 from collections.abc import Iterable, Iterator
+from pathlib import Path
 from typing import Any, NamedTuple
 
 from codeloop.analysis import index_schema
@@ -134,7 +135,10 @@ class SymbolIndex:
                 continue
             try:
                 st = os.stat(os.path.join(root, rel))
-            except OSError:
+                rel.encode("utf-8")  # git hands back undecodable names escaped; SQLite cannot store them
+            except (OSError, UnicodeEncodeError):
+                continue
+            if not stat.S_ISREG(st.st_mode):  # a symlink to a folder, a socket...
                 continue
             present.add(rel)
             old = known.get(rel)
