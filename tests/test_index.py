@@ -19,6 +19,18 @@ FILES = {
 }
 
 
+def _aged(repo: Path) -> Path:
+    """Files written seconds ago, as in real use (fresh ones are hashed again: racy mtimes)."""
+    import os
+    import time
+
+    past = time.time_ns() - 60_000_000_000
+    for path in repo.rglob("*"):
+        if path.is_file() and ".git" not in path.parts:
+            os.utime(path, ns=(past, past))
+    return repo
+
+
 def _index(repo: Path, workers: int | None = 1):
     index, stats = open_index(repo, workers)
     return index, stats
@@ -41,7 +53,7 @@ def test_queries(tmp_path):
 
 
 def test_unchanged_files_are_not_reparsed_and_edits_are(tmp_path):
-    repo = make_repo(tmp_path / "r", FILES)
+    repo = _aged(make_repo(tmp_path / "r", FILES))
     _index(repo)[0].close()
     index, stats = _index(repo)
     assert stats.parsed == 0
@@ -56,7 +68,7 @@ def test_unchanged_files_are_not_reparsed_and_edits_are(tmp_path):
 
 
 def test_touch_with_same_bytes_hashes_but_does_not_parse(tmp_path):
-    repo = make_repo(tmp_path / "r", FILES)
+    repo = _aged(make_repo(tmp_path / "r", FILES))
     index, _ = _index(repo)
     generation = index.generation
     index.close()
@@ -67,7 +79,22 @@ def test_touch_with_same_bytes_hashes_but_does_not_parse(tmp_path):
     assert index.generation == generation  # the graph cache stays valid
     index.close()
     index, stats = _index(repo)
-    assert (stats.parsed, stats.rehashed) == (0, 0)
+    assert stats.parsed == 0  # just written, so its stat is not trusted yet: hashed again
+    index.close()
+
+
+def test_a_same_size_rewrite_within_one_mtime_tick_is_seen(tmp_path):
+    import os
+
+    repo = make_repo(tmp_path / "r", FILES)
+    target = repo / "shop/pricing.py"
+    index, _ = _index(repo)
+    index.close()
+    st = target.stat()
+    target.write_text(FILES["shop/pricing.py"].replace("discount", "discounx"))
+    os.utime(target, ns=(st.st_atime_ns, st.st_mtime_ns))  # same size, same mtime
+    index, stats = _index(repo)
+    assert stats.parsed == 1 and index.definitions_of("discounx")
     index.close()
 
 
@@ -146,4 +173,15 @@ def test_odd_entries_are_skipped_not_retried(tmp_path):
     index.close()
     index, stats = _index(repo)
     assert stats.parsed == 0
+    index.close()
+
+
+def test_an_edited_file_taking_a_deleted_files_bytes_is_not_a_rename(tmp_path):
+    repo = make_repo(tmp_path / "r", FILES)
+    _index(repo)[0].close()
+    (repo / "shop/cart.py").write_text(FILES["shop/pricing.py"])
+    (repo / "shop/pricing.py").unlink()
+    index, stats = _index(repo)
+    assert (stats.parsed, stats.renamed, stats.deleted) == (1, 0, 1)
+    assert [d.path for d in index.definitions_of("add_tax")] == ["shop/cart.py"]
     index.close()

@@ -86,6 +86,16 @@ def _chunks(items: Iterable[ParsedFile], size: int) -> Iterator[list[ParsedFile]
         yield batch
 
 
+# A file written within this many ns of being indexed may be written again within the
+# same mtime tick with the same size ("racily clean", as git calls it): its stat is not
+# trusted next time, so the next sync hashes it (a read, not a parse).
+_RACY_NS = 2_000_000_000
+
+
+def _settled(mtime_ns: int) -> int:
+    return 0 if mtime_ns > time.time_ns() - _RACY_NS else mtime_ns
+
+
 def _sha1_of(path: Path) -> str | None:
     try:
         return hashlib.sha1(path.read_bytes()).hexdigest()
@@ -145,11 +155,11 @@ class SymbolIndex:
             if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
                 continue
             if old is not None and old.size == st.st_size and _sha1_of(self.root / rel) == old.sha1:
-                restat.append((st.st_mtime_ns, st.st_size, old.id))
+                restat.append((_settled(st.st_mtime_ns), st.st_size, old.id))
                 continue
             jobs.append(Job(rel, language.name, st.st_size))
         gone = {path: row for path, row in known.items() if path not in present}
-        renames, jobs = self._renames(gone, jobs)
+        renames, jobs = self._renames(gone, jobs, known)
         for new_path, old_path in renames:
             del gone[old_path]
         parsed = 0
@@ -158,13 +168,16 @@ class SymbolIndex:
             parsed = self._write(parse_files(root, jobs, workers), len(jobs), gone, restat, renames, known)
         return SyncStats(len(present), parsed, len(restat), len(renames), len(gone), time.perf_counter() - start)
 
-    def _renames(self, gone: dict[str, _Known], jobs: list[Job]) -> tuple[list[tuple[str, str]], list[Job]]:
+    def _renames(self, gone: dict[str, _Known], jobs: list[Job], known: dict[str, _Known]) -> tuple[list[tuple[str, str]], list[Job]]:
         """(new, old) pairs for new files holding a vanished file's exact bytes."""
         if not gone:
             return [], jobs
         by_sha = {(row.sha1, row.language): path for path, row in gone.items()}
         renames, rest = [], []
         for job in jobs:
+            if job.path in known:  # an edited file keeps its own row
+                rest.append(job)
+                continue
             old_path = by_sha.pop((_sha1_of(self.root / job.path) or "", job.language), None)
             if old_path is not None:
                 renames.append((job.path, old_path))
@@ -195,7 +208,7 @@ class SymbolIndex:
                 is_test = self._is_test(new_path)
                 conn.execute(
                     "UPDATE files SET path=?, mtime_ns=?, size=?, is_test=? WHERE id=?",
-                    (new_path, st.st_mtime_ns, st.st_size, is_test, known[old_path].id),
+                    (new_path, _settled(st.st_mtime_ns), st.st_size, is_test, known[old_path].id),
                 )
             bulk = expected > 1000
             if bulk:  # a cold build: build the secondary indexes once, at the end
@@ -238,7 +251,7 @@ class SymbolIndex:
         ids = self._intern(names)
         defs, refs = [], []
         for p in parsed:
-            row = (p.language, p.mtime_ns, p.size, p.sha1, self._is_test(p.path))
+            row = (p.language, _settled(p.mtime_ns), p.size, p.sha1, self._is_test(p.path))
             if p.path in known:
                 file_id = known[p.path].id
                 conn.execute("DELETE FROM defs WHERE file_id=?", (file_id,))
