@@ -15,6 +15,7 @@ the bytes of a vanished one is a rename: its rows move, nothing is parsed.
 from __future__ import annotations
 
 import hashlib
+from array import array
 import os
 import sqlite3
 import stat
@@ -94,6 +95,13 @@ _RACY_NS = 2_000_000_000
 
 def _settled(mtime_ns: int) -> int:
     return 0 if mtime_ns > time.time_ns() - _RACY_NS else mtime_ns
+
+
+def _packed(file_id: int, defs: list[tuple[Any, ...]], refs: list[tuple[int, int, int, str]]) -> tuple[int, bytes, bytes]:
+    """(file_id, [name_id, count]... as int64, [def rowid, name_id]... as int64)."""
+    ref_ints = array("q", [x for r in refs for x in (r[1], r[2])])
+    def_ints = array("q", [x for d in defs for x in (d[0], d[2])])
+    return file_id, ref_ints.tobytes(), def_ints.tobytes()
 
 
 def _sha1_of(path: Path) -> str | None:
@@ -199,8 +207,8 @@ class SymbolIndex:
         conn.execute("BEGIN IMMEDIATE")
         try:
             stale = [(row.id,) for row in gone.values()]
-            conn.executemany("DELETE FROM defs WHERE file_id=?", stale)
-            conn.executemany("DELETE FROM refs WHERE file_id=?", stale)
+            for table in ("defs", "refs", "file_graph"):
+                conn.executemany(f"DELETE FROM {table} WHERE file_id=?", stale)
             conn.executemany("DELETE FROM files WHERE id=?", [(row.id,) for row in gone.values()])
             conn.executemany("UPDATE files SET mtime_ns=?, size=? WHERE id=?", restat)
             for new_path, old_path in renames:
@@ -235,8 +243,22 @@ class SymbolIndex:
         return int(language is not None and language.is_test_file(rel))
 
     def _intern(self, names: set[str]) -> dict[str, int]:
+        """Ids for ``names``, creating the missing ones (all names are loaded once for a
+        big write; a small edit looks up only its own)."""
         if self._name_ids is None:
-            self._name_ids = dict(self.conn.execute("SELECT name, id FROM names"))
+            if len(names) > 2000:
+                self._name_ids = dict(self.conn.execute("SELECT name, id FROM names"))
+            else:
+                found: dict[str, int] = {}
+                wanted = list(names)
+                for start in range(0, len(wanted), 500):
+                    chunk = wanted[start : start + 500]
+                    sql = f"SELECT name, id FROM names WHERE name IN ({','.join('?' * len(chunk))})"
+                    found.update(self.conn.execute(sql, chunk))
+                next_id = int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM names").fetchone()[0])
+                fresh = [name for name in names if name not in found]
+                self.conn.executemany("INSERT INTO names VALUES(?, ?)", [(next_id + i, n) for i, n in enumerate(fresh)])
+                return {**found, **{n: next_id + i for i, n in enumerate(fresh)}}
         ids = self._name_ids
         fresh = [name for name in names if name not in ids]
         next_id = max(ids.values(), default=0) + 1
@@ -249,22 +271,29 @@ class SymbolIndex:
         conn = self.conn
         names = {d[0] for p in parsed for d in p.definitions} | {r[0] for p in parsed for r in p.references}
         ids = self._intern(names)
-        defs, refs = [], []
+        next_rowid = int(conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM defs").fetchone()[0])
+        defs, refs, blobs = [], [], []
         for p in parsed:
             row = (p.language, _settled(p.mtime_ns), p.size, p.sha1, self._is_test(p.path))
             if p.path in known:
                 file_id = known[p.path].id
-                conn.execute("DELETE FROM defs WHERE file_id=?", (file_id,))
-                conn.execute("DELETE FROM refs WHERE file_id=?", (file_id,))
+                for table in ("defs", "refs", "file_graph"):
+                    conn.execute(f"DELETE FROM {table} WHERE file_id=?", (file_id,))
                 conn.execute("UPDATE files SET language=?, mtime_ns=?, size=?, sha1=?, is_test=? WHERE id=?", (*row, file_id))
             else:
                 cursor = conn.execute("INSERT INTO files VALUES(NULL, ?, ?, ?, ?, ?, ?)", (p.path, *row))
                 assert cursor.lastrowid is not None
                 file_id = cursor.lastrowid
-            defs += [(file_id, ids[name], kind, line, end, sig, qual) for name, kind, line, end, sig, qual in p.definitions]
-            refs += [(file_id, ids[name], count, lines) for name, count, lines in p.references]
-        conn.executemany("INSERT INTO defs VALUES(?, ?, ?, ?, ?, ?, ?)", defs)
+            # Explicit rowids, so the file's packed arrays can name its definitions.
+            file_defs = [(next_rowid + i, file_id, ids[d[0]], *d[1:]) for i, d in enumerate(p.definitions)]
+            next_rowid += len(file_defs)
+            file_refs = [(file_id, ids[name], count, lines) for name, count, lines in p.references]
+            defs += file_defs
+            refs += file_refs
+            blobs.append(_packed(file_id, file_defs, file_refs))
+        conn.executemany("INSERT INTO defs(rowid, file_id, name_id, kind, line, end_line, sig_end, qualname) VALUES(?, ?, ?, ?, ?, ?, ?, ?)", defs)
         conn.executemany("INSERT INTO refs VALUES(?, ?, ?, ?)", refs)
+        conn.executemany("INSERT INTO file_graph VALUES(?, ?, ?)", blobs)
 
     # -- questions other commands ask -------------------------------------------------
 
@@ -340,48 +369,37 @@ class SymbolIndex:
         return found
 
     def graph_rows(self) -> GraphRows:
-        """The arrays ranking needs; cached as one blob per index generation, so a warm
-        run reads one row instead of every reference."""
-        import io
-
+        """The arrays ranking needs, read from the per-file packed arrays."""
         import numpy as np
 
-        paths, is_test = [], []
-        for path, test in self.conn.execute("SELECT path, is_test FROM files ORDER BY id"):
+        paths, is_test, ids = [], [], []
+        for file_id, path, test in self.conn.execute("SELECT id, path, is_test FROM files ORDER BY id"):
+            ids.append(file_id)
             paths.append(path)
             is_test.append(bool(test))
-        generation = self.generation
-        row = self.conn.execute("SELECT value FROM meta WHERE key = 'graph'").fetchone()
-        if row is not None:
-            cached = np.load(io.BytesIO(row[0]))
-            if int(cached["generation"]) == generation:
-                return GraphRows(paths, np.array(is_test, dtype=bool), *(cached[f] for f in GraphRows._fields[2:]))
-        arrays = self._graph_arrays()
-        buffer = io.BytesIO()
-        np.savez(buffer, generation=generation, **arrays)
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES('graph', ?)", (buffer.getvalue(),))
-        return GraphRows(paths, np.array(is_test, dtype=bool), **arrays)
-
-    def _graph_arrays(self) -> dict[str, Any]:
-        import numpy as np
-
-        ids = np.array([r[0] for r in self.conn.execute("SELECT id FROM files ORDER BY id")], dtype=np.int64)
-        index_of = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
-        index_of[ids] = np.arange(len(ids))
-        refs = np.array(self.conn.execute("SELECT file_id, name_id, count FROM refs").fetchall(), dtype=np.int64).reshape(-1, 3)
-        defs = np.array(self.conn.execute("SELECT rowid, file_id, name_id FROM defs").fetchall(), dtype=np.int64).reshape(-1, 3)
+        index_of = {file_id: i for i, file_id in enumerate(ids)}
+        owners, ref_blobs, def_blobs = [], [], []
+        for file_id, refs, defs in self.conn.execute("SELECT file_id, refs, defs FROM file_graph"):
+            owners.append(index_of[file_id])
+            ref_blobs.append(refs)
+            def_blobs.append(defs)
+        refs = np.frombuffer(b"".join(ref_blobs), dtype=np.int64).reshape(-1, 2)
+        defs = np.frombuffer(b"".join(def_blobs), dtype=np.int64).reshape(-1, 2)
+        owner = np.array(owners, dtype=np.int64)
         private = np.array(
             [row[0] for row in self.conn.execute("SELECT id FROM names WHERE name LIKE '\\_%' ESCAPE '\\'")], dtype=np.int64
         )
-        return {
-            "ref_file": index_of[refs[:, 0]],
-            "ref_name": refs[:, 1],
-            "ref_count": refs[:, 2],
-            "ref_private": np.isin(refs[:, 1], private),
-            "def_rowid": defs[:, 0],
-            "def_file": index_of[defs[:, 1]],
-            "def_name": defs[:, 2],
-        }
+        return GraphRows(
+            paths=paths,
+            is_test=np.array(is_test, dtype=bool),
+            ref_file=np.repeat(owner, [len(b) // 16 for b in ref_blobs]),
+            ref_name=refs[:, 0],
+            ref_count=refs[:, 1],
+            ref_private=np.isin(refs[:, 0], private),
+            def_rowid=defs[:, 0],
+            def_file=np.repeat(owner, [len(b) // 16 for b in def_blobs]),
+            def_name=defs[:, 1],
+        )
 
     # -- small results cache (a warm run with the same question reads one row) ---------
 

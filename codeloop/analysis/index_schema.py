@@ -3,6 +3,9 @@
 Names are interned (``names``) so definitions and references join on integers;
 references are one row per (file, name) with a count and the lines, not one row per
 node: Django has 196k reference nodes but 49k distinct (file, name) pairs.
+``file_graph`` repeats each file's rows as two packed integer arrays: ranking reads the
+whole graph as ~3k blobs (milliseconds) instead of ~100k rows, and a one-file edit
+rewrites one blob.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import sqlite3
 
 from codeloop.analysis.languages import Language
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value);
@@ -26,6 +29,7 @@ CREATE TABLE IF NOT EXISTS defs(
 CREATE TABLE IF NOT EXISTS refs(
     file_id INTEGER NOT NULL, name_id INTEGER NOT NULL, count INTEGER NOT NULL, lines TEXT NOT NULL,
     PRIMARY KEY(file_id, name_id)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS file_graph(file_id INTEGER PRIMARY KEY, refs BLOB NOT NULL, defs BLOB NOT NULL);
 """
 
 # Kept apart so a cold build can drop them and build each once, after the bulk insert.
@@ -35,7 +39,7 @@ SECONDARY_INDEXES = {
     "refs_by_name": "CREATE INDEX IF NOT EXISTS refs_by_name ON refs(name_id)",
 }
 
-TABLES = ("meta", "files", "names", "defs", "refs")
+TABLES = ("meta", "files", "names", "defs", "refs", "file_graph")
 
 
 def fingerprint(languages: dict[str, Language]) -> str:
