@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 from codeloop.analysis.languages import Language
@@ -30,4 +31,7 @@ PYTHON = Language(
     ),
     function_node_types=("function_definition",),
     class_node_types=("class_definition",),
+    # Calls to builtins say nothing about the repo; a repo's own `join` filter must not
+    # collect every `super()` call either (names are matched, not resolved).
+    extra={"ignored_references": frozenset(dir(builtins))},
 )

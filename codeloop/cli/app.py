@@ -8,6 +8,7 @@ import typer
 
 from codeloop.cli import fix as fix_cmd
 from codeloop.cli import refactor as refactor_cmd
+from codeloop.cli import map as map_cmd
 from codeloop.cli import undo as undo_cmd
 
 app = typer.Typer(
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.command("fix")(fix_cmd.fix)
 app.command("undo")(undo_cmd.undo)
 app.add_typer(refactor_cmd.app, name="refactor")
+app.command("map")(map_cmd.map_repo)
 
 
 def main() -> None:
