@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from codeloop.cli import commit_msg as commit_msg_cmd
 from codeloop.cli import fix as fix_cmd
 from codeloop.cli import review as review_cmd
 from codeloop.cli import undo as undo_cmd
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.command("fix")(fix_cmd.fix)
 app.command("undo")(undo_cmd.undo)
 app.command("review")(review_cmd.review)
+app.command("commit-msg")(commit_msg_cmd.commit_msg)
 
 
 def main() -> None:

@@ -82,11 +82,15 @@ class Version:
         self.close()
 
 
+def staged_diff(top: Path) -> str:
+    base = "HEAD" if has_commit(top, "HEAD") else EMPTY_TREE
+    return _git(top, *_DIFF, "--cached", base).stdout.decode("utf-8", "surrogateescape")
+
+
 def staged(top: Path) -> tuple[Version, str]:
     """The index as a Version, and the diff HEAD -> index."""
-    base = "HEAD" if has_commit(top, "HEAD") else None
-    diff = _git(top, *_DIFF, "--cached", base or EMPTY_TREE).stdout.decode("utf-8", "surrogateescape")
-    version = Version(top, base, "staged")
+    diff = staged_diff(top)
+    version = Version(top, "HEAD" if has_commit(top, "HEAD") else None, "staged")
     try:
         _git(top, "checkout-index", "--all", f"--prefix={version.root}/")
     except UsageError:
