@@ -1,15 +1,18 @@
 """The hooks in .pre-commit-hooks.yaml, run by the real pre-commit framework in temp repos.
 
 pre-commit builds a fresh virtualenv for a ``language: python`` hook repository and pip
-installs codeloop into it. To build it once per session (not once per test) every test
-points at one clean snapshot repository of this checkout at one commit, with one
-PRE_COMMIT_HOME: pre-commit keys its environments by (repository, rev). pip gets the real
-wheel cache so llama-cpp-python is not compiled again (tests run with a temporary HOME).
+installs codeloop into it (about a minute with a warm wheel cache). That cost decides the
+layout: ``try-repo`` always builds in a throwaway store, so it runs once, for both
+pre-commit-stage hooks together; the commit-msg hook is tested as users install it (a
+config naming a clean snapshot of this checkout at one rev, one PRE_COMMIT_HOME), which
+builds once more. pip gets the real wheel cache so llama-cpp-python is not compiled again
+(tests run with a temporary HOME).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -66,28 +69,21 @@ def _shop(tmp_path: Path, committed: str) -> Path:
     return make_repo(tmp_path / "shop", {"shop.py": committed, "test_shop.py": TEST})
 
 
-def test_review_hook_blocks_a_staged_bug_and_keeps_unstaged_work(tmp_path: Path, hook_repo: tuple[Path, str], pc_env: dict[str, str]) -> None:
+def test_try_repo_review_blocks_a_staged_bug_and_fix_repairs_it(tmp_path: Path, hook_repo: tuple[Path, str], pc_env: dict[str, str]) -> None:
+    """One try-repo run for both pre-commit-stage hooks: try-repo builds a fresh env on every call."""
     repo, rev = hook_repo
     shop = _shop(tmp_path, GOOD)
     (shop / "shop.py").write_text(BAD)
     git(shop, "add", "shop.py")
-    (shop / "shop.py").write_text(BAD + "# unstaged note\n")
-    proc = _pre_commit(shop, pc_env, "try-repo", str(repo), "codeloop-review", "--ref", rev)
+    proc = _pre_commit(shop, pc_env, "try-repo", str(repo), "--ref", rev)
     assert proc.returncode == 1, proc.stdout + proc.stderr
-    assert "shop.py:2  issue (blocking)" in proc.stdout and "codeloop fix" in proc.stdout
-    assert (shop / "shop.py").read_text() == BAD + "# unstaged note\n"  # pre-commit restored it; we never touched it
-
-
-def test_fix_hook_repairs_the_staged_bug_for_restaging(tmp_path: Path, hook_repo: tuple[Path, str], pc_env: dict[str, str]) -> None:
-    repo, rev = hook_repo
-    shop = _shop(tmp_path, GOOD)
-    (shop / "shop.py").write_text(BAD)
-    git(shop, "add", "shop.py")
-    proc = _pre_commit(shop, pc_env, "try-repo", str(repo), "codeloop-fix", "--ref", rev)
-    assert proc.returncode == 1, proc.stdout + proc.stderr  # pre-commit fails a hook that changed files
-    assert "files were modified by this hook" in proc.stdout
-    assert (shop / "shop.py").read_text() == GOOD
-    assert git(shop, "diff", "--cached", "--name-only").strip() == "shop.py"  # the bug is still what is staged
+    # try-repo runs a manifest's hooks sorted by id: fix, then review (of the staged state).
+    fix, review = re.split(r"^codeloop review\.+", proc.stdout, maxsplit=1, flags=re.M)
+    assert review.startswith("Failed")
+    assert "shop.py:2  issue (blocking)" in review and "run `codeloop fix`" in review
+    assert "files were modified by this hook" in fix  # pre-commit fails a fixer that changed files
+    assert (shop / "shop.py").read_text() == GOOD  # the verified repair, for the user to re-stage
+    assert git(shop, "show", ":shop.py") == BAD  # the index is the user's business
 
 
 def test_commit_msg_hook_and_review_hook_in_a_real_commit(tmp_path: Path, hook_repo: tuple[Path, str], pc_env: dict[str, str]) -> None:
@@ -110,6 +106,8 @@ def test_commit_msg_hook_and_review_hook_in_a_real_commit(tmp_path: Path, hook_r
     assert git(shop, "log", "-1", "--format=%B").strip() == "chore: update area in shop.py\n\n- shop.py (+1 -1)"
     (shop / "shop.py").write_text(BAD)
     git(shop, "add", "shop.py")
+    (shop / "shop.py").write_text(BAD + "# unstaged note\n")
     blocked = subprocess.run(["git", "commit", "-qm", "wip: my own message"], cwd=shop, env=pc_env, capture_output=True, text=True, timeout=600)
-    assert blocked.returncode == 1 and "issue (blocking)" in blocked.stdout + blocked.stderr
+    assert blocked.returncode == 1 and "shop.py:2  issue (blocking)" in blocked.stdout + blocked.stderr
     assert git(shop, "log", "-1", "--format=%s").strip() == "chore: update area in shop.py"
+    assert (shop / "shop.py").read_text() == BAD + "# unstaged note\n"  # stashed by pre-commit and restored; never touched by us
