@@ -27,9 +27,14 @@ def syntax_findings(language: Language, change: ChangedFile, new: str, old: str 
         return []  # it did not parse before either: not this change's doing
     node = _first_error(tree.root_node)
     line = node.start_point[0] + 1 if node is not None else 1
+    last = node.end_point[0] + 1 if node is not None else line
     lines = sorted(change.added_lines)
-    # tree-sitter may notice the error a little after the edit: anchor on the nearest added line.
-    if lines and line not in lines:
+    # An ERROR node often starts at the enclosing statement: anchor on the added lines inside
+    # it, else on the nearest added line before it (tree-sitter notices errors late).
+    inside = [n for n in lines if line <= n <= last]
+    if inside:
+        line = inside[0]
+    elif lines and line not in lines:
         before = [n for n in lines if n <= line]
         line = before[-1] if before else lines[0]
     what = "missing " + node.type if node is not None and node.is_missing else "a syntax error"
