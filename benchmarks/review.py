@@ -107,7 +107,14 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=30, help="tasks, spread evenly over the 164")
     parser.add_argument("--budget", type=float, default=120.0, help="--time-budget per review")
     parser.add_argument("--min-score", type=int, default=4)
+    parser.add_argument("--report", type=Path, help="only summarize the rows of an earlier (maybe partial) run")
     args = parser.parse_args()
+    if args.report:
+        rows = [json.loads(line) for line in args.report.read_text().splitlines() if line.strip()]
+        complete = {r["task"] for r in rows if r["diff"] == "fix" and r["config"] == "model@1"}
+        rows = [r for r in rows if r["task"] in complete]
+        report(rows, len(complete), 0.0, 0, args.report.resolve())
+        return
     tasks = load_tasks(args.data)
     step = max(1, len(tasks) // args.limit)
     tasks = tasks[::step][: args.limit]
@@ -133,6 +140,7 @@ def main() -> None:
                     row.update(review_repo(repo, tests, reviewer, args.budget))
                     rows.append(row)
                     log.write(json.dumps(row) + "\n")
+                    log.flush()
             print(f"[{i + 1}/{len(tasks)}] {task['task_id']} done, {time.perf_counter() - started:.0f}s, {backend.calls} model calls", file=sys.stderr)
     report(rows, len(tasks), time.perf_counter() - started, backend.calls, out)
 
@@ -141,7 +149,7 @@ def report(rows: list[dict], n: int, seconds: float, calls: int, out: Path) -> N
     by = defaultdict(list)
     for row in rows:
         by[(row["config"], row["diff"])].append(row)
-    print(f"\nHumanEvalFix python, {n} tasks (every {164 // n}th), embedded SmolLM2-135M; {seconds:.0f}s, {calls} distinct model calls\n")
+    print(f"\nHumanEvalFix python, {n} tasks, embedded SmolLM2-135M; {seconds:.0f}s, {calls} distinct model calls\n")
     print(f"{'config':8} {'recall (bug diffs: blocking on changed lines)':>46} {'false alarms (fix diffs: any blocking)':>40} {'dropped':>8} {'s/review':>9}")
     for name in CONFIGS:
         bug, fix = by[(name, "bug")], by[(name, "fix")]
@@ -156,7 +164,7 @@ def report(rows: list[dict], n: int, seconds: float, calls: int, out: Path) -> N
         for s in r["sources"]:
             sources[s] += 1
     print(f"\nbug diffs with a blocking finding, config 'model@1', by source: {dict(sources)}")
-    print(f"per-review rows: {out.relative_to(ROOT)}")
+    print(f"per-review rows: {out}")
 
 
 if __name__ == "__main__":
