@@ -56,6 +56,10 @@ def test_cli_fills_gits_message_file_and_leaves_a_given_message(tmp_path: Path) 
     msg.write_text("wip\n")
     assert run_cli("commit-msg", "--no-model", str(msg), "message", cwd=repo).returncode == 0
     assert msg.read_text() == "wip\n"
+    msg.write_text("\n# git's comments only, but the user passed -m (pre-commit says so in the environment)\n")
+    before = msg.read_text()
+    assert run_cli("commit-msg", "--no-model", str(msg), cwd=repo, env={"PRE_COMMIT_COMMIT_MSG_SOURCE": "message"}).returncode == 0
+    assert msg.read_text() == before
     printed = run_cli("commit-msg", "--no-model", "--json", cwd=repo)
     assert json.loads(printed.stdout)["header"] == "chore: update area in shop.py"
 
