@@ -7,6 +7,7 @@ import sys
 import typer
 
 from codeloop.cli import fix as fix_cmd
+from codeloop.cli import generate as generate_cmd
 from codeloop.cli import undo as undo_cmd
 
 app = typer.Typer(
@@ -18,6 +19,7 @@ app = typer.Typer(
 )
 app.command("fix")(fix_cmd.fix)
 app.command("undo")(undo_cmd.undo)
+app.command("generate")(generate_cmd.generate)
 
 
 def main() -> None:

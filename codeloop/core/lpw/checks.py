@@ -74,14 +74,24 @@ def program(spec: Spec, function: str) -> str:
     return (context + "\n\n\n" if context else "") + function
 
 
-def examples_checker(spec: Spec, run_calls: CallRunner, examples: Sequence[Example] | None = None) -> Checker:
-    """A Checker running the spec's doctest examples through ``run_calls``."""
+def examples_checker(
+    spec: Spec,
+    run_calls: CallRunner,
+    examples: Sequence[Example] | None = None,
+    program_for: Callable[[str], str] | None = None,
+) -> Checker:
+    """A Checker running the spec's doctest examples through ``run_calls``.
+
+    ``program_for`` turns a function into the program it runs in (default: the spec's
+    context followed by the function; a stub in a module passes the whole module).
+    """
     cases = list(spec.examples if examples is None else examples)
+    make = program_for or (lambda function: program(spec, function))
 
     def check(function: str) -> CheckResult:
         if not cases:
             return CheckResult(True, (), 0)
-        outputs = run_calls([program(spec, function)], [c.call for c in cases])[0]
+        outputs = run_calls([make(function)], [c.call for c in cases])[0]
         failures = tuple(
             CheckFailure(c.call, c.expected, out) for c, out in zip(cases, outputs) if not outputs_match(out, c.expected)
         )

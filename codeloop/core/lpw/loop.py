@@ -37,6 +37,7 @@ class GenOptions:
     token_budget: int = 1500  # completion tokens for the whole generation
     time_budget: float = 300.0
     want_passing: int = 1  # distinct passing programs to collect (ambiguity checks need 2+)
+    max_samples: int = 8  # plain completion: code samples at most (the token budget may end it first)
     max_plan_tokens: int = 120
     max_code_tokens: int = 256
     seed: int = 0
@@ -115,7 +116,7 @@ def generate(spec: Spec, backend: Backend, check: Checker, options: GenOptions) 
 def _plain(run: _Run) -> Generator[Event, None, None]:
     o = run.options
     yield StageStarted("code", "plain completion")
-    for i in range(10_000):  # the budget ends it
+    for i in range(o.max_samples):
         temperature = 0.0 if i == 0 else o.temperature
         messages = prompts.code_messages(run.spec, "", "")
         function = run.session.function(run.spec, messages, o.max_code_tokens, temperature, o.seed + i)
