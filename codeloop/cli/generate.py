@@ -60,7 +60,7 @@ def generate(
     factory = lambda: make_backend(backend, **backend_options)  # noqa: E731 (loaded only when needed)
     interactive = ask and not json_out and sys.stdin.isatty() and sys.stderr.isatty()
     try:
-        outcome = flow.run(target, spec_text, out, signature, test, options, factory, interactive)
+        outcome = flow.run(target, spec_text, out, signature, test, options, factory, flow.ask_user if interactive else None)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     except Exception as exc:  # a bug of ours: say so, keep the tree as it was

@@ -95,7 +95,7 @@ def _drive(loop: Any, console: Console) -> Any:
                 return stop.value
 
 
-def _ask(console: Console, disagreement: Disagreement) -> str:
+def ask_user(console: Console, disagreement: Disagreement) -> str:
     console.print(f"\nThe visible tests allow different behaviours. What should {disagreement.call} return?", markup=False)
     for i, (output, count) in enumerate(disagreement.answers, 1):
         console.print(f"  {i}) {output}    ({count} program{'s' if count > 1 else ''})", markup=False)
@@ -107,8 +107,9 @@ def _ask(console: Console, disagreement: Disagreement) -> str:
 
 def run(
     target_text: str | None, spec_text: str | None, out: str | None, signature: str | None, tests: list[Path],
-    options: GenOptions, make_backend: Callable[[], Backend], interactive: bool,
+    options: GenOptions, make_backend: Callable[[], Backend], ask: Callable[[Console, Disagreement], str] | None,
 ) -> Outcome:
+    """``ask`` (None when not interactive) puts the question to the user; "" keeps the majority."""
     from codeloop.cli.common import test_command
     from codeloop.cli.render import make_console
     from codeloop.core.lpw import ambiguity as amb
@@ -150,7 +151,7 @@ def run(
             console.print(f"note: {len(result.passing)} passing programs agree on {len(calls)} generated inputs", markup=False)
             return outcome
         outcome.ambiguity = disagreement
-        answer = _ask(console, disagreement) if interactive else ""
+        answer = ask(console, disagreement) if ask is not None else ""
         if not answer:
             outcome.resolved, outcome.function = "majority", result.passing[disagreement.majority]
             console.print(f"note: passing programs disagree on {disagreement.call} ({', '.join(o for o, _ in disagreement.answers)}); took the majority", markup=False)
