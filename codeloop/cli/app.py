@@ -6,6 +6,7 @@ import sys
 
 import typer
 
+from codeloop.cli import bench as bench_cmd
 from codeloop.cli import fix as fix_cmd
 from codeloop.cli import generate as generate_cmd
 from codeloop.cli import undo as undo_cmd
@@ -20,6 +21,7 @@ app = typer.Typer(
 app.command("fix")(fix_cmd.fix)
 app.command("undo")(undo_cmd.undo)
 app.command("generate")(generate_cmd.generate)
+app.add_typer(bench_cmd.app, name="bench")
 
 
 def main() -> None:
