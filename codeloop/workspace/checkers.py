@@ -5,15 +5,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from codeloop.core.lpw.checks import CheckFailure, Checker, CheckResult
-from codeloop.runners.base import TestRunner
+from codeloop.runners.base import TestReport
 from codeloop.workspace.sandbox import SandboxPool
+
+
+class _Runner(Protocol):
+    command: str
+
+    def run(self, cwd: Path, selection: list[str] | None = None, timeout: float = 600.0) -> TestReport: ...
 
 
 def pytest_checker(
     pool: SandboxPool,
-    runner: TestRunner,
+    runner: _Runner,
     relpath: str,
     module_text: Callable[[str], str],
     test_files: list[str],

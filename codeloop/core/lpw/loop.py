@@ -129,8 +129,10 @@ def _sample_plans(run: _Run) -> Generator[Event, None, list[str]]:
     o = run.options
     yield StageStarted("plan", f"{o.plans} plan(s)")
     greedy = o.plans == 1
+    # Planning may take at most a third of the budget, so SLPW still has tokens to code with.
+    per_plan = min(o.max_plan_tokens, max(24, o.token_budget // (3 * o.plans)))
     texts = run.session.complete(
-        prompts.plan_messages(run.spec), o.max_plan_tokens, n=o.plans,
+        prompts.plan_messages(run.spec), per_plan, n=o.plans,
         temperature=0.0 if greedy else o.temperature, seed=o.seed, prefill="1. ", grammar=prompts.PLAN_GRAMMAR,
     )
     plans = [plan_text(parse_plan(t)) for t in texts]
