@@ -47,6 +47,7 @@ def humaneval(
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     model_backend = make_backend(backend, model_path=model, base_url=base_url, model_name=model_name)
+    model_backend.count_tokens("warm up")  # load the model now, so no method's seconds include it
     mode = humaneval_judge.judge_mode()
     print(f"judge: {mode}", file=sys.stderr)
     rows = []

@@ -12,7 +12,8 @@ _STEP = re.compile(r"^\s*(\d+)[.)]\s*(.+?)\s*$")
 def parse_plan(answer: str, prefill: str = "1. ") -> list[str]:
     """The steps of a numbered plan; lines that are not steps are dropped."""
     steps = []
-    for line in (prefill + answer).splitlines():
+    text = answer if _STEP.match(answer.split("\n", 1)[0]) else prefill + answer  # unforced prefill: numbered already
+    for line in text.splitlines():
         match = _STEP.match(line)
         if match and len(match.group(2)) >= 3:
             steps.append(match.group(2))
