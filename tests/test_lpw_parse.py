@@ -67,3 +67,14 @@ def test_truncated_answer_is_salvaged_to_the_lines_that_parse():
     assert salvage_function(answer, prefill, "add") == 'def add(a, b):\n    """Sum."""\n    return a + b\n    # and then the model rambl\n'
     assert salvage_function("    return (a +\n    b", prefill, "add") is None
     assert salvage_function("    x = 1\n    return (a +", prefill, "add") == 'def add(a, b):\n    """Sum."""\n    x = 1\n'
+
+
+def test_answers_that_drop_the_docstring_get_the_stubs_header_back():
+    from codeloop.core.lpw.session import with_header
+
+    spec = from_stub('def rnd(x: float) -> int:\n    """Round."""\n    ...\n')
+    assert with_header(spec, "def rnd(x):\n  '''Mine.'''\n  if x:\n    return 1\n  return 0\n") == (
+        'def rnd(x: float) -> int:\n    """Round."""\n    if x:\n      return 1\n    return 0\n'
+    )
+    same = spec.header + "    return 1\n"
+    assert with_header(spec, same) == same

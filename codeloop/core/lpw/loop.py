@@ -64,6 +64,7 @@ class _Run:
     def __init__(self, spec: Spec, session: Session, check: Checker, options: GenOptions) -> None:
         self.spec, self.session, self.check, self.options = spec, session, check, options
         self.result = GenResult("failed", stats=session.stats)
+        self.method = "slpw" if options.plan and options.plans > 1 else "lpw" if options.plan else "plain"
 
     def done(self) -> bool:
         return len(self.result.passing) >= self.options.want_passing
@@ -75,15 +76,15 @@ class _Run:
             yield CandidatesSampled(index, 1, last.completion_tokens, last.seconds, last.tokens_per_second)
         number = len(self.result.attempts) + 1
         if function is None:
-            yield CandidateChecked(index, number, "lpw", "invalid", "answer does not parse as the function")
+            yield CandidateChecked(index, number, self.method, "invalid", "answer does not parse as the function")
             return None
         if any(same_code(function, seen) for seen in self.result.attempts):
-            yield CandidateChecked(index, number, "lpw", "duplicate")
+            yield CandidateChecked(index, number, self.method, "duplicate")
             return None
         self.result.attempts.append(function)
         self.session.stats.programs += 1
         verdict = self.check(function)
-        yield CandidateChecked(index, number, "lpw", "passed" if verdict.passed else "failed", verdict.describe())
+        yield CandidateChecked(index, number, self.method, "passed" if verdict.passed else "failed", verdict.describe())
         if verdict.passed:
             self.result.passing.append(function)
             if self.result.function is None:

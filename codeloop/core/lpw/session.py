@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import textwrap
 import time
 from dataclasses import dataclass
 
@@ -64,7 +66,27 @@ class Session:
         texts = self.complete(
             messages, max_tokens, temperature=temperature, seed=seed, prefill=prefill, grammar=body_grammar(spec.indent)
         )
-        return salvage_function(texts[0], prefill, spec.name)
+        found = salvage_function(texts[0], prefill, spec.name)
+        return with_header(spec, found) if found is not None else None
+
+
+def with_header(spec: Spec, function: str) -> str:
+    """The stub's own header on the answer's body: backends that cannot force the prefill
+    (OpenAI-compatible servers) may drop the docstring or retouch the signature, and
+    generate fills a body; it never rewrites what the user wrote."""
+    if function.startswith(spec.header):
+        return function
+    node = ast.parse(function).body[0]
+    assert isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+    body = node.body[1:] if ast.get_docstring(node) is not None and len(node.body) > 1 else node.body
+    lines = function.splitlines(keepends=True)
+    start = body[0].lineno - 1
+    if body[0].lineno == node.lineno:  # "def f(): return 1": the body shares the def line
+        return function
+    text = "".join(lines[start:])
+    indent = text[: len(text) - len(text.lstrip())]
+    text = textwrap.indent(textwrap.dedent(text), spec.indent) if indent != spec.indent else text
+    return spec.header + text
 
 
 def salvage_function(answer: str, prefill: str, name: str) -> str | None:
