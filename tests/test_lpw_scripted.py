@@ -10,12 +10,12 @@ from codeloop.core.lpw.checks import examples_checker
 from codeloop.core.lpw.loop import GenOptions, generate
 from codeloop.core.lpw.prompts import PLAN_GRAMMAR, VERIFY_SCHEMA
 from codeloop.core.lpw.spec import from_stub
-from codeloop.runners.pyexec import call_outputs
+from codeloop.runners.pyexec import call_outputs, trace_call
 
 from tests.fakes import ScriptedBackend
 
 SPEC = from_stub('def add(a, b):\n    """Return the sum of a and b.\n\n    >>> add(1, 2)\n    3\n    """\n')
-CHECK = examples_checker(SPEC, call_outputs)
+CHECK = examples_checker(SPEC, call_outputs, tracer=lambda program, call: trace_call(program, call, "add"))
 
 
 def drive(backend, **options):
@@ -55,6 +55,7 @@ def test_scripted_lpw_revises_a_wrong_plan_codes_then_self_debugs_to_a_pass():
     assert "2. Add them." in code.messages[-1].content and "result: 3 (expected 3)" in code.messages[-1].content
     assert code.prefill == "```python\n" + SPEC.header and code.grammar is not None
     assert "add(1, 2) returned -1, expected 3" in explain.messages[-1].content
+    assert "Its variables, line by line:\nline 7: a=1, b=2\nreturn: a=1, b=2 -> -1" in explain.messages[-1].content
     assert "Analysis: The code subtracts instead of adding." in fix.messages[-1].content
     assert len(backend.answers) == 0
 

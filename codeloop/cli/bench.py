@@ -33,7 +33,7 @@ def humaneval(
     from codeloop.core.benchmark import humaneval as he
     from codeloop.models.factory import check_backend_options, make_backend
     from codeloop.runners import humaneval_judge
-    from codeloop.runners.pyexec import call_outputs
+    from codeloop.runners.pyexec import call_outputs, trace_call
 
     chosen = [m.strip() for m in methods.split(",") if m.strip()]
     try:
@@ -53,7 +53,7 @@ def humaneval(
     rows = []
     for n, problem in enumerate(problems, 1):
         for method in chosen:
-            row = he.run_task(problem, method, model_backend, call_outputs, humaneval_judge.judge, token_budget, seed)
+            row = he.run_task(problem, method, model_backend, call_outputs, humaneval_judge.judge, token_budget, seed, trace_call)
             rows.append(row)
             print(
                 f"[{n}/{len(problems)}] {method:<13} {row.task_id:<14} {'PASS' if row.passed else 'fail'} "

@@ -115,7 +115,7 @@ def run(
     from codeloop.core.lpw import ambiguity as amb
     from codeloop.core.lpw.checks import combine, examples_checker
     from codeloop.core.lpw.loop import generate
-    from codeloop.runners.pyexec import call_outputs
+    from codeloop.runners.pyexec import call_outputs, trace_call
     from codeloop.runners.pytest_runner import PytestRunner, is_pytest_command
     from codeloop.workspace.checkers import module_sys_path, pytest_checker
     from codeloop.workspace.sandbox import SandboxPool
@@ -136,7 +136,10 @@ def run(
 
     command = test_command(target.root, None)
     with SandboxPool(target.root) as pool:
-        checkers = [examples_checker(spec, run_calls, program_for=target.splice)]
+        def tracer(program: str, call: str) -> str:
+            return trace_call(program, call, spec.name, sys_path)
+
+        checkers = [examples_checker(spec, run_calls, program_for=target.splice, tracer=tracer)]
         if target.test_files:
             runner = PytestRunner(command if is_pytest_command(command) else "python -m pytest -q")
             checkers.append(pytest_checker(pool, runner, target.relpath, target.splice, target.test_files))

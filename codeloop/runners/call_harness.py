@@ -59,10 +59,42 @@ def _run(program: str, calls: list[str], timeout: float) -> list[str]:
     return [_evaluate(call, namespace, timeout) for call in calls]
 
 
+def _trace(program: str, call: str, name: str, timeout: float, keep: int = 8) -> list[str]:
+    """The last ``keep`` line events inside function ``name``: line number and its locals."""
+    namespace: dict = {"__name__": "codeloop_candidate"}
+    events: list[str] = []
+
+    def tracer(frame, event, arg):  # type: ignore[no-untyped-def]
+        if frame.f_code.co_name != name:
+            return None
+        if event in ("line", "return"):
+            shown = ", ".join(f"{k}={v!r:.40}" for k, v in frame.f_locals.items())
+            line = frame.f_lineno - frame.f_code.co_firstlineno + 1  # counted from the def line
+            where = "return" if event == "return" else f"line {line}"
+            events.append(f"{where}: {shown}"[:200] + (f" -> {arg!r:.60}" if event == "return" else ""))
+            del events[:-keep]
+        return tracer
+
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            exec(compile(program, "<candidate>", "exec"), namespace)
+        sys.settrace(tracer)
+        _evaluate(call, namespace, timeout)
+    except BaseException:
+        pass
+    finally:
+        sys.settrace(None)
+    return events
+
+
 def main() -> None:
     payload = json.loads(sys.stdin.read())
     sys.path[:0] = payload.get("sys_path", [])
     timeout = float(payload.get("call_timeout", 2.0))
+    if payload.get("trace"):
+        trace = _trace(payload["programs"][0], payload["calls"][0], payload["trace"], timeout)
+        sys.stdout.write("\n" + json.dumps({"outputs": [trace]}) + "\n")
+        return
     outputs = [_run(p, payload["calls"], timeout) for p in payload["programs"]]
     sys.stdout.write("\n" + json.dumps({"outputs": outputs}) + "\n")
 

@@ -23,11 +23,16 @@ def call_outputs(
     sys_path: list[str] | None = None,
     call_timeout: float = 2.0,
     timeout: float = 60.0,
+    trace: str = "",
 ) -> list[list[str]]:
-    """outputs[i][j]: what program i gives for call j (see call_harness for the forms)."""
+    """outputs[i][j]: what program i gives for call j (see call_harness for the forms).
+
+    With ``trace`` (a function name) the one row holds the last line events of that
+    function during the first call instead: "line 3: total=0, i=1".
+    """
     if not programs:
         return []
-    payload = json.dumps({"programs": programs, "calls": calls, "call_timeout": call_timeout, "sys_path": sys_path or []})
+    payload = json.dumps({"programs": programs, "calls": calls, "call_timeout": call_timeout, "sys_path": sys_path or [], "trace": trace})
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     with tempfile.TemporaryDirectory(prefix="codeloop-call-") as tmp:
         proc = subprocess.Popen(
@@ -50,3 +55,9 @@ def call_outputs(
             outputs = json.loads(line)["outputs"]
             return [list(map(str, row)) for row in outputs]
     return [[f"raises SystemExit: the program exited ({proc.returncode})"] * len(calls) for _ in programs]
+
+
+def trace_call(program: str, call: str, name: str, sys_path: list[str] | None = None) -> str:
+    """A short trace of ``name``'s variables while ``call`` runs ("" when there is none)."""
+    rows = call_outputs([program], [call], sys_path=sys_path, trace=name, timeout=20.0)
+    return "\n".join(rows[0]) if rows and not (rows[0] and rows[0][0].startswith("raises ")) else ""

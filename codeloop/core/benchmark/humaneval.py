@@ -74,10 +74,13 @@ def _drain(loop: Iterator[Any]) -> GenResult:
 def run_task(
     problem: dict[str, Any], method: str, backend: Backend, run_calls: CallRunner,
     judge: Callable[[dict[str, Any], str], bool], token_budget: int, seed: int = 0,
+    tracer: Callable[[str, str, str], str] | None = None,
 ) -> TaskRow:
+    """``tracer(program, call, function name)`` gives self-debugging a variable trace."""
     spec = task_spec(problem)
     options = replace(METHODS[method], token_budget=token_budget, seed=seed, time_budget=600.0)
-    check = examples_checker(spec, run_calls)
+    trace = (lambda program, call: tracer(program, call, spec.name)) if tracer else None
+    check = examples_checker(spec, run_calls, tracer=trace)
     result = _drain(generate(spec, backend, check, options))
     submitted = result.function or (result.attempts[-1] if result.attempts else None)
     s = result.stats

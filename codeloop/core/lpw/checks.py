@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from codeloop.core.lpw.spec import Example, Spec
 
@@ -15,6 +15,7 @@ class CheckFailure:
     test: str  # "add(1, 2)" or a pytest node id
     expected: str
     actual: str  # the output, or the error message
+    trace: str = ""  # the function's variables, line by line, on the way there (where cheap)
 
 
 @dataclass(frozen=True)
@@ -79,11 +80,13 @@ def examples_checker(
     run_calls: CallRunner,
     examples: Sequence[Example] | None = None,
     program_for: Callable[[str], str] | None = None,
+    tracer: Callable[[str, str], str] | None = None,
 ) -> Checker:
     """A Checker running the spec's doctest examples through ``run_calls``.
 
     ``program_for`` turns a function into the program it runs in (default: the spec's
     context followed by the function; a stub in a module passes the whole module).
+    ``tracer(program, call)`` records the variables of the first failing call.
     """
     cases = list(spec.examples if examples is None else examples)
     make = program_for or (lambda function: program(spec, function))
@@ -91,10 +94,14 @@ def examples_checker(
     def check(function: str) -> CheckResult:
         if not cases:
             return CheckResult(True, (), 0)
-        outputs = run_calls([make(function)], [c.call for c in cases])[0]
+        code = make(function)
+        outputs = run_calls([code], [c.call for c in cases])[0]
         failures = tuple(
             CheckFailure(c.call, c.expected, out) for c, out in zip(cases, outputs) if not outputs_match(out, c.expected)
         )
+        if failures and tracer is not None:
+            first = failures[0]
+            failures = (replace(first, trace=tracer(code, first.test)),) + failures[1:]
         return CheckResult(not failures, failures, len(cases))
 
     return check

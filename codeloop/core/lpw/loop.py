@@ -173,8 +173,9 @@ def _debug(run: _Run, index: int, plan: str, walkthrough: str, function: str | N
         failure = verdict.describe()
         explanation = ""
         if o.explain:
+            trace = verdict.failures[0].trace if verdict.failures else ""
             texts = run.session.complete(
-                prompts.explain_messages(run.spec, function, failure, walkthrough), 60,
+                prompts.explain_messages(run.spec, function, failure, walkthrough, trace), 60,
                 temperature=0.0, seed=o.seed, grammar=prompts.SENTENCE_GRAMMAR,
             )
             explanation = first_line(texts[0])

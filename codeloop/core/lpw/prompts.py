@@ -83,9 +83,10 @@ def code_messages(spec: Spec, plan: str, walkthrough: str) -> tuple[Message, ...
     return (Message("system", SYSTEM), Message("user", "\n\n".join(parts)))
 
 
-def explain_messages(spec: Spec, code: str, failure: str, walkthrough: str) -> tuple[Message, ...]:
+def explain_messages(spec: Spec, code: str, failure: str, walkthrough: str, trace: str = "") -> tuple[Message, ...]:
     user = (
         f"```python\n{code.rstrip()}\n```\n\nIt fails: {failure[:300]}\n"
+        + (f"Its variables, line by line:\n{trace[-400:]}\n" if trace else "")
         + (f"The plan's walk-through:\n{walkthrough}\n" if walkthrough else "")
         + "\nIn one sentence: where does the code go wrong?"
     )
