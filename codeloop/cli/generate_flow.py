@@ -105,6 +105,17 @@ def ask_user(console: Console, disagreement: Disagreement) -> str:
     return answer
 
 
+@dataclass
+class _Tools:
+    """What settling an ambiguity needs from the run that found it."""
+
+    console: Console
+    backend: Callable[[], Backend]
+    run_calls: Callable[[list[str], list[str]], list[list[str]]]
+    check: Any  # the visible-test Checker
+    options: GenOptions
+
+
 def run(
     target_text: str | None, spec_text: str | None, out: str | None, signature: str | None, tests: list[Path],
     options: GenOptions, make_backend: Callable[[], Backend], ask: Callable[[Console, Disagreement], str] | None,
@@ -112,7 +123,6 @@ def run(
     """``ask`` (None when not interactive) puts the question to the user; "" keeps the majority."""
     from codeloop.cli.common import test_command
     from codeloop.cli.render import make_console
-    from codeloop.core.lpw import ambiguity as amb
     from codeloop.core.lpw.checks import combine, examples_checker
     from codeloop.core.lpw.loop import generate
     from codeloop.runners.pyexec import call_outputs, trace_call
@@ -120,9 +130,9 @@ def run(
     from codeloop.workspace.checkers import module_sys_path, pytest_checker
     from codeloop.workspace.sandbox import SandboxPool
 
-    made: list[Any] = []
+    made: list[Backend] = []
 
-    def backend() -> Any:
+    def backend() -> Backend:
         if not made:
             made.append(make_backend())
         return made[0]
@@ -134,11 +144,11 @@ def run(
     def run_calls(programs: list[str], calls: list[str]) -> list[list[str]]:
         return call_outputs(programs, calls, sys_path=sys_path)
 
+    def tracer(program: str, call: str) -> str:
+        return trace_call(program, call, spec.name, sys_path)
+
     command = test_command(target.root, None)
     with SandboxPool(target.root) as pool:
-        def tracer(program: str, call: str) -> str:
-            return trace_call(program, call, spec.name, sys_path)
-
         checkers = [examples_checker(spec, run_calls, program_for=target.splice, tracer=tracer)]
         if target.test_files:
             runner = PytestRunner(command if is_pytest_command(command) else "python -m pytest -q")
@@ -146,29 +156,38 @@ def run(
         check = combine(*checkers)
         result: GenResult = _drive(generate(spec, backend(), check, options), console)
         outcome = Outcome(result.status, target, result, result.function, message=result.message)
-        if len(result.passing) < 2:
-            return outcome
-        calls = amb.probe_calls(spec)
-        disagreement = amb.find_disagreement(calls, run_calls([target.splice(f) for f in result.passing], calls))
-        if disagreement is None:
-            console.print(f"note: {len(result.passing)} passing programs agree on {len(calls)} generated inputs", markup=False)
-            return outcome
-        outcome.ambiguity = disagreement
-        answer = ask(console, disagreement) if ask is not None else ""
-        if not answer:
-            outcome.resolved, outcome.function = "majority", result.passing[disagreement.majority]
-            console.print(f"note: passing programs disagree on {disagreement.call} ({', '.join(o for o, _ in disagreement.answers)}); took the majority", markup=False)
-            return outcome
-        outcome.resolved = "user"
-        example = amb.clarified_example(disagreement, answer)
-        clarified = spec.with_example(example, f"{example.call} returns {example.expected}")
-        agree = examples_checker(clarified, run_calls, [example], program_for=target.splice)
-        matching = [f for f in result.passing if agree(f).passed]
-        if matching:
-            outcome.function = matching[0]
-            return outcome
-        console.print("note: no passing program matches your answer: generating again with it", markup=False)
-        again: GenResult = _drive(generate(clarified, backend(), combine(agree, check), replace(options, want_passing=1)), console)
-        outcome.result, outcome.function, outcome.status = again, again.function, again.status
-        outcome.message = again.message
+        if len(result.passing) >= 2:
+            _settle(outcome, _Tools(console, backend, run_calls, check, options), ask)
         return outcome
+
+
+def _settle(outcome: Outcome, tools: _Tools, ask: Callable[[Console, Disagreement], str] | None) -> None:
+    """Passing programs that disagree: ask the user (then keep or regenerate), or take the majority."""
+    from codeloop.core.lpw import ambiguity as amb
+    from codeloop.core.lpw.checks import combine, examples_checker
+    from codeloop.core.lpw.loop import generate
+
+    target, result, console = outcome.target, outcome.result, tools.console
+    calls = amb.probe_calls(target.spec)
+    disagreement = amb.find_disagreement(calls, tools.run_calls([target.splice(f) for f in result.passing], calls))
+    if disagreement is None:
+        console.print(f"note: {len(result.passing)} passing programs agree on {len(calls)} generated inputs", markup=False)
+        return
+    outcome.ambiguity = disagreement
+    answer = ask(console, disagreement) if ask is not None else ""
+    if not answer:
+        outcome.resolved, outcome.function = "majority", result.passing[disagreement.majority]
+        outputs = ", ".join(o for o, _ in disagreement.answers)
+        console.print(f"note: passing programs disagree on {disagreement.call} ({outputs}); took the majority", markup=False)
+        return
+    outcome.resolved = "user"
+    example = amb.clarified_example(disagreement, answer)
+    clarified = target.spec.with_example(example, f"{example.call} returns {example.expected}")
+    agree = examples_checker(clarified, tools.run_calls, [example], program_for=target.splice)
+    matching = [f for f in result.passing if agree(f).passed]
+    if matching:
+        outcome.function = matching[0]
+        return
+    console.print("note: no passing program matches your answer: generating again with it", markup=False)
+    again: GenResult = _drive(generate(clarified, tools.backend(), combine(agree, tools.check), replace(tools.options, want_passing=1)), console)
+    outcome.result, outcome.function, outcome.status, outcome.message = again, again.function, again.status, again.message
