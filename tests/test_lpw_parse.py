@@ -78,3 +78,12 @@ def test_answers_that_drop_the_docstring_get_the_stubs_header_back():
     )
     same = spec.header + "    return 1\n"
     assert with_header(spec, same) == same
+
+
+def test_scripted_signature_writing_accepts_a_continuation_or_a_whole_def_line_and_falls_back():
+    from codeloop.core.lpw.signature import write_signature
+    from tests.fakes import ScriptedBackend
+
+    assert write_signature(ScriptedBackend(["text: str) -> str:"]), "slug", "x") == "def slug(text: str) -> str:"
+    assert write_signature(ScriptedBackend(["```python\ndef slug(s):\n    pass"]), "slug", "x") == "def slug(s):"
+    assert write_signature(ScriptedBackend(["((("]), "slug", "x") == "def slug(*args):"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import re
 
 from codeloop.models.base import Backend, CompletionRequest, Message
 
@@ -23,8 +24,9 @@ def write_signature(backend: Backend, name: str, description: str, tests: tuple[
         messages=(Message("system", "You are an expert Python programmer."), Message("user", user)),
         max_tokens=48, temperature=0.0, prefill=prefill, grammar=SIGNATURE_GRAMMAR,
     )
-    answer = backend.complete(request).texts[0].split("\n")[0]
-    line = f"def {name}({answer}"
+    text = backend.complete(request).texts[0]
+    whole = re.search(rf"def\s+{re.escape(name)}\s*\(.*", text)  # a backend that ignored the prefill
+    line = whole.group(0).strip() if whole else f"def {name}({text.split(chr(10))[0]}"
     try:
         ast.parse(line + "\n    pass\n")
     except SyntaxError:
