@@ -119,7 +119,7 @@ def spec_target(out: str, description: str, signature: str | None, tests: list[P
     root = find_project(path.parent)
     relpath = _relative(root, path)
     before = path.read_text("utf-8") if path.exists() else ""
-    test_files = _tests(root, tests, relpath, name) if tests else []
+    test_files = _tests(root, tests, relpath, name) if tests or name else []
     sources = _sources(root, test_files)
     name = name or (signature and _def_name(signature)) or imported_name(sources, path.stem) or ""
     if not name.isidentifier():
