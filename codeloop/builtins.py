@@ -29,3 +29,10 @@ def register_test_runners(register: Any) -> None:
 
     register("pytest", PytestRunner)
     register("command", CommandRunner)
+
+
+@hookimpl
+def register_candidate_generators(register: Any) -> None:
+    from codeloop.core.fix.mutants import python
+
+    register("python", python.generate)

@@ -38,9 +38,16 @@ def make_repo(path: Path, files: dict[str, str], commit: bool = True) -> Path:
 
 
 def snapshot(path: Path) -> dict[str, bytes]:
-    """Every byte of every file under ``path`` (untracked and ignored included), .git index too."""
+    """Every byte of every file under ``path`` (untracked and ignored included), .git index too.
+
+    Only codeloop's own cache (``.codeloop/cache/``, which git ignores through
+    ``.codeloop/.gitignore``) is left out: it is codeloop's state, not the user's.
+    """
     found = {}
     for p in sorted(path.rglob("*")):
+        rel = p.relative_to(path).as_posix()
+        if rel.startswith(".codeloop/"):
+            continue
         if p.is_file() and ".git/objects" not in p.as_posix():
             found[p.relative_to(path).as_posix()] = p.read_bytes()
     return found

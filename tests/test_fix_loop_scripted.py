@@ -25,7 +25,8 @@ FILES = {
 
 
 def drive(repo: Path, backend: ScriptedBackend, **opts):
-    options = FixOptions(**{"samples": 3, "max_rounds": 2, "time_budget": 120, **opts})
+    # line_samples=0: these tests are about whole-function answers and self-debug rounds.
+    options = FixOptions(**{"samples": 3, "max_rounds": 2, "time_budget": 120, "line_samples": 0, **opts})
     events = []
     with SandboxPool(repo) as pool:
         loop = repair(pool, PytestRunner("python -m pytest -q"), [ModelTier(lambda: backend)], language_for_path, options)
