@@ -6,14 +6,13 @@ import sys
 
 import typer
 
+from codeloop.cli import bench as bench_cmd
 from codeloop.cli import commit_msg as commit_msg_cmd
 from codeloop.cli import fix as fix_cmd
-from codeloop.cli import refactor as refactor_cmd
-from codeloop.cli import map as map_cmd
-from codeloop.cli import review as review_cmd
-from codeloop.cli import bench as bench_cmd
-from codeloop.cli import fix as fix_cmd
 from codeloop.cli import generate as generate_cmd
+from codeloop.cli import map as map_cmd
+from codeloop.cli import refactor as refactor_cmd
+from codeloop.cli import review as review_cmd
 from codeloop.cli import undo as undo_cmd
 
 app = typer.Typer(
