@@ -155,16 +155,15 @@ def _summary(result: object, applied: bool, dry_run: bool) -> str:
 
     assert isinstance(result, FixResult)
     s = result.stats
-    spent = (
-        f"{s.candidates} candidates tested in {s.rounds} round(s), {s.llm_calls} model calls, "
-        f"{s.completion_tokens} tokens generated, {result.seconds:.0f}s"
-    )
+    model = f" in {s.rounds} model round(s) ({s.llm_calls} model calls, {s.completion_tokens} tokens generated)" if s.llm_calls else ""
+    spent = f"{s.candidates} candidates tested{model}, {result.seconds:.0f}s"
     if result.status == "passing":
         return "The test command already passes: nothing to fix."
     if result.status == "fixed":
         where = "applied to your working tree (codeloop undo reverts it)" if applied else "not applied (--dry-run)"
         return (
             f"Fixed: the {result.stage} tier found a patch to {', '.join(result.changes.paths if result.changes else [])} "
-            f"that makes the whole test command pass; {where}. {s.plausible} plausible patch(es); {spent}."
+            f"({result.winner}) that makes the whole test command pass; {where}. "
+            f"{s.plausible} candidate(s) passed; {spent}."
         )
     return f"Not fixed: {result.message}. Your working tree is unchanged. {spent}."
