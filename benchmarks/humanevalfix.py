@@ -108,7 +108,17 @@ def main() -> int:
     parser.add_argument("--budget", type=float, default=120.0, help="--time-budget per task for every config")
     parser.add_argument("--task-timeout", type=float, default=900.0)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--report", type=Path, help="only print the table of a (possibly cut-short) results .jsonl")
     args = parser.parse_args()
+    if args.report:
+        rows_of: dict[str, list[dict]] = defaultdict(list)
+        for line in args.report.read_text().splitlines():
+            row = json.loads(line)
+            rows_of[row["config"]].append(row)
+        # Only tasks every config finished, so the columns stay comparable.
+        done = set.intersection(*({r["task"] for r in items} for items in rows_of.values()))
+        print_table({name: [r for r in items if r["task"] in done] for name, items in rows_of.items()}, len(done))
+        return 0
     configs = [parse_config(c) for c in (args.config or DEFAULT_CONFIGS)]
     chosen = load_tasks(args.data)[args.start : args.start + args.limit]
     # A few tasks ship no example test: with nothing visible to verify against, codeloop

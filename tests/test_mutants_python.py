@@ -41,6 +41,8 @@ GOLDEN = [
     ("function", "def f(xs):\n    return max(xs)\n", "def f(xs):\n    return min(xs)\n"),
     ("function", "def f(s):\n    return s.lower()\n", "def f(s):\n    return s.upper()\n"),
     ("variable", "def f(a, b):\n    c = a * 2\n    return a\n", "def f(a, b):\n    c = a * 2\n    return c\n"),
+    ("wrap-call", "def f(a, b):\n    return a - b < 1\n", "def f(a, b):\n    return abs(a - b) < 1\n"),
+    ("variable", "def f(xs):\n    m = sum(xs)\n    return m / m\n", "def f(xs):\n    m = sum(xs)\n    return m / len(xs)\n"),
     ("missing-return", "def f(xs):\n    out = sorted(xs)\n", "def f(xs):\n    out = sorted(xs)\n    return out\n"),
 ]
 

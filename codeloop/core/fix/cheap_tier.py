@@ -78,10 +78,13 @@ def mutants(ctx: RepairContext, generators_for: GeneratorsFor, max_lines: int) -
         source = text.encode("utf-8")
         root = parse(language, source).root_node
         seen: set[bytes] = set()
+        syntax_ok = language.extra.get("syntax_ok")  # a stricter check than tree-sitter's, if any
         for generate in generators_for(language):
             for mutation in generate(root, source, lines.keys()):
                 after = mutation.apply(source)
                 if after in seen or after == source or parse(language, after).root_node.has_error:
+                    continue
+                if syntax_ok is not None and not syntax_ok(after.decode("utf-8", "replace")):
                     continue
                 seen.add(after)
                 change = ChangeSet((FileChange(path, text, after.decode("utf-8")),))
