@@ -14,14 +14,13 @@ from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.events import TierProgress
 from codeloop.core.fix.cheap_tier import CheapTier
 from codeloop.core.fix.context import Candidate, FixOptions
-from codeloop.core.fix.loop import repair
 from codeloop.core.fix.model_tier import ModelTier
 from codeloop.core.fix.validate import Validator
 from codeloop.runners.pytest_runner import PytestRunner
 from codeloop.workspace.cache import SpectrumFiles
 from codeloop.workspace.sandbox import SandboxPool
 
-from tests.conftest import make_repo, run_cli, snapshot
+from tests.conftest import make_repo, run_cli, run_repair, snapshot
 from tests.fakes import ScriptedBackend
 
 PYTEST = f"{shlex.quote(sys.executable)} -m pytest -q"
@@ -46,14 +45,7 @@ OPERATOR_BUG = {
 
 def drive(repo, tiers, cache=None, **opts):
     options = FixOptions(**{"samples": 2, "max_rounds": 1, "time_budget": 120, **opts})
-    events = []
-    with SandboxPool(repo, size=2) as pool:
-        loop = repair(pool, PytestRunner(PYTEST), tiers, language_for_path, options, cache)
-        while True:
-            try:
-                events.append(next(loop))
-            except StopIteration as stop:
-                return stop.value, events
+    return run_repair(repo, tiers, options, PYTEST, workers=2, cache=cache)
 
 
 def test_cheap_tier_fixes_an_operator_slip_with_parallel_workers(tmp_path):
