@@ -125,3 +125,19 @@ def test_cli_rejects_bad_tier_lists(tmp_path):
         proc = run_cli("fix", str(repo), *args)
         assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1, (args, proc.stderr)
     assert snapshot(repo) == before
+
+
+def test_traceback_frames_break_sbfl_ties():
+    from codeloop.core.fix.cheap_tier import target_lines
+    from codeloop.core.fix.context import RepairContext
+    from codeloop.core.fix.sbfl import Spectrum, rank
+    from codeloop.runners.base import TestReport
+
+    spectrum = Spectrum({("m.py", 3): frozenset({"t"}), ("m.py", 7): frozenset({"t"})}, frozenset({"t"}), frozenset())
+    ctx = RepairContext(
+        options=FixOptions(), baseline=TestReport(False, 1), suspects=[], tests=[], read=lambda p: "",
+        language_for=language_for_path, validate=lambda c: None, deadline=0.0,  # type: ignore[arg-type,return-value]
+        ranking=rank(spectrum), frame_lines={("m.py", 7)},
+    )
+    lines = target_lines(ctx, max_lines=1)
+    assert lines == {"m.py": {7: 1.5}}  # the raising line wins the tie, even with room for one

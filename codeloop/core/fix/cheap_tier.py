@@ -53,11 +53,15 @@ def target_lines(ctx: RepairContext, max_lines: int) -> dict[str, dict[int, floa
     targets: dict[str, dict[int, float]] = {}
     ranking = ctx.ranking
     if ranking is not None:
-        for ranked in ranking.lines:
+        # SBFL ties are common (every line a failing test runs and no passing test does);
+        # a traceback frame on the line breaks them: an exception was raised there.
+        ordered = sorted(ranking.lines, key=lambda r: -(r.score + (0.5 if (r.path, r.line) in ctx.frame_lines else 0.0)))
+        for ranked in ordered:
             language = ctx.language_for(ranked.path)
             if language is None or language.is_test_file(ranked.path):
                 continue
-            targets.setdefault(ranked.path, {})[ranked.line] = ranked.score
+            bonus = 0.5 if (ranked.path, ranked.line) in ctx.frame_lines else 0.0
+            targets.setdefault(ranked.path, {})[ranked.line] = ranked.score + bonus
             if sum(len(v) for v in targets.values()) >= max_lines:
                 break
     if not targets:

@@ -67,6 +67,7 @@ class RepairContext:
     deadline: float
     stats: Stats = field(default_factory=Stats)
     ranking: Ranking | None = None  # SBFL line suspiciousness, when the runner can collect it
+    frame_lines: set[tuple[str, int]] = field(default_factory=set)  # traceback lines in source
     notes: dict[str, object] = field(default_factory=dict)  # what one tier learned, for the next
 
     def remaining(self) -> float:
