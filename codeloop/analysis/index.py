@@ -1,10 +1,11 @@
 """The symbol index: definitions and references of every source file, kept in SQLite.
 
-This module is analysis's one I/O adapter (documented in docs/ARCHITECTURE.md): it
-stats and reads the files it is given and owns the database file the caller names
-(``<repo>/.codeloop/index.sqlite``, from ``workspace.state``). Which files exist is the
-caller's business (``workspace.git.visible_files``: tracked plus untracked-not-ignored),
-so .gitignore is respected without this module running git.
+This module (with its helpers index_parse, index_write, index_schema) is analysis's one
+I/O adapter (see docs/ARCHITECTURE.md): it stats and reads the files it is given and
+owns the database file the caller names (``<repo>/.codeloop/index.sqlite``, from
+``workspace.symbols.open_index``). Which files exist is the caller's business (git's
+tracked plus untracked-not-ignored files), so .gitignore is respected without this
+module running git.
 
 A file is re-parsed only when its content changed: same mtime and size means unchanged
 (a stat, no read); when they disagree but the size is the same, the SHA-1 decides (a
@@ -15,17 +16,16 @@ the bytes of a vanished one is a rename: its rows move, nothing is parsed.
 from __future__ import annotations
 
 import hashlib
-from array import array
 import os
 import sqlite3
 import stat
 import time
-from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from codeloop.analysis import index_schema
-from codeloop.analysis.index_parse import Job, ParsedFile, parse_files
+from codeloop.analysis.index_parse import Job, parse_files
+from codeloop.analysis.index_write import Changes, Known, Writer, settled
 from codeloop.analysis.languages import Language
 
 
@@ -68,42 +68,6 @@ class GraphRows(NamedTuple):
     def_name: Any
 
 
-class _Known(NamedTuple):
-    id: int
-    mtime_ns: int
-    size: int
-    sha1: str
-    language: str
-
-
-def _chunks(items: Iterable[ParsedFile], size: int) -> Iterator[list[ParsedFile]]:
-    batch: list[ParsedFile] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-# A file written within this many ns of being indexed may be written again within the
-# same mtime tick with the same size ("racily clean", as git calls it): its stat is not
-# trusted next time, so the next sync hashes it (a read, not a parse).
-_RACY_NS = 2_000_000_000
-
-
-def _settled(mtime_ns: int) -> int:
-    return 0 if mtime_ns > time.time_ns() - _RACY_NS else mtime_ns
-
-
-def _packed(file_id: int, defs: list[tuple[Any, ...]], refs: list[tuple[int, int, int, str]]) -> tuple[int, bytes, bytes]:
-    """(file_id, [name_id, count]... as int64, [def rowid, name_id]... as int64)."""
-    ref_ints = array("q", [x for r in refs for x in (r[1], r[2])])
-    def_ints = array("q", [x for d in defs for x in (d[0], d[2])])
-    return file_id, ref_ints.tobytes(), def_ints.tobytes()
-
-
 def _sha1_of(path: Path) -> str | None:
     try:
         return hashlib.sha1(path.read_bytes()).hexdigest()
@@ -122,7 +86,7 @@ class SymbolIndex:
             for suffix in ("", "-wal", "-shm"):
                 Path(str(db_path) + suffix).unlink(missing_ok=True)
             self.conn = index_schema.connect(str(db_path), languages)
-        self._name_ids: dict[str, int] | None = None
+        self._writer = Writer(self.conn, root, lambda rel: self._is_test(rel))
 
     def close(self) -> None:
         self.conn.close()
@@ -140,7 +104,7 @@ class SymbolIndex:
         """Bring the index in line with ``files`` (relative posix paths that exist now)."""
         start = time.perf_counter()
         known = {
-            row[0]: _Known(*row[1:])
+            row[0]: Known(*row[1:])
             for row in self.conn.execute("SELECT path, id, mtime_ns, size, sha1, language FROM files")
         }
         jobs: list[Job] = []
@@ -163,7 +127,7 @@ class SymbolIndex:
             if old is not None and old.mtime_ns == st.st_mtime_ns and old.size == st.st_size:
                 continue
             if old is not None and old.size == st.st_size and _sha1_of(self.root / rel) == old.sha1:
-                restat.append((_settled(st.st_mtime_ns), st.st_size, old.id))
+                restat.append((settled(st.st_mtime_ns), st.st_size, old.id))
                 continue
             jobs.append(Job(rel, language.name, st.st_size))
         gone = {path: row for path, row in known.items() if path not in present}
@@ -173,10 +137,11 @@ class SymbolIndex:
         parsed = 0
         if jobs or gone or restat or renames:
             # Rows are written while the pool still parses: the main process is idle otherwise.
-            parsed = self._write(parse_files(root, jobs, workers), len(jobs), gone, restat, renames, known)
+            changes = Changes(parse_files(root, jobs, workers), len(jobs), gone, restat, renames)
+            parsed = self._writer.apply(changes, known)
         return SyncStats(len(present), parsed, len(restat), len(renames), len(gone), time.perf_counter() - start)
 
-    def _renames(self, gone: dict[str, _Known], jobs: list[Job], known: dict[str, _Known]) -> tuple[list[tuple[str, str]], list[Job]]:
+    def _renames(self, gone: dict[str, Known], jobs: list[Job], known: dict[str, Known]) -> tuple[list[tuple[str, str]], list[Job]]:
         """(new, old) pairs for new files holding a vanished file's exact bytes."""
         if not gone:
             return [], jobs
@@ -193,107 +158,9 @@ class SymbolIndex:
                 rest.append(job)
         return renames, rest
 
-    def _write(
-        self,
-        parsed: Iterable[ParsedFile],
-        expected: int,
-        gone: dict[str, _Known],
-        restat: list[tuple[int, int, int]],
-        renames: list[tuple[str, str]],
-        known: dict[str, _Known],
-    ) -> int:
-        """Apply one sync in one transaction; returns how many files were parsed."""
-        conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            stale = [(row.id,) for row in gone.values()]
-            for table in ("defs", "refs", "file_graph"):
-                conn.executemany(f"DELETE FROM {table} WHERE file_id=?", stale)
-            conn.executemany("DELETE FROM files WHERE id=?", [(row.id,) for row in gone.values()])
-            conn.executemany("UPDATE files SET mtime_ns=?, size=? WHERE id=?", restat)
-            for new_path, old_path in renames:
-                st = os.stat(self.root / new_path)
-                is_test = self._is_test(new_path)
-                conn.execute(
-                    "UPDATE files SET path=?, mtime_ns=?, size=?, is_test=? WHERE id=?",
-                    (new_path, _settled(st.st_mtime_ns), st.st_size, is_test, known[old_path].id),
-                )
-            bulk = expected > 1000
-            if bulk:  # a cold build: build the secondary indexes once, at the end
-                for name in index_schema.SECONDARY_INDEXES:
-                    conn.execute(f"DROP INDEX IF EXISTS {name}")
-            count = 0
-            for batch in _chunks(parsed, 256):
-                self._insert(batch, known)
-                count += len(batch)
-            if bulk:
-                for sql in index_schema.SECONDARY_INDEXES.values():
-                    conn.execute(sql)
-            if count or gone or renames:  # a touch (same bytes) changes no answer
-                conn.execute("UPDATE meta SET value=value+1 WHERE key='generation'")
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            self._name_ids = None
-            raise
-        return count
-
-    def _is_test(self, rel: str) -> int:
+    def _is_test(self, rel: str) -> bool:
         language = self.language_of(rel)
-        return int(language is not None and language.is_test_file(rel))
-
-    def _intern(self, names: set[str]) -> dict[str, int]:
-        """Ids for ``names``, creating the missing ones (all names are loaded once for a
-        big write; a small edit looks up only its own)."""
-        if self._name_ids is None:
-            if len(names) > 2000:
-                self._name_ids = dict(self.conn.execute("SELECT name, id FROM names"))
-            else:
-                found: dict[str, int] = {}
-                wanted = list(names)
-                for start in range(0, len(wanted), 500):
-                    chunk = wanted[start : start + 500]
-                    sql = f"SELECT name, id FROM names WHERE name IN ({','.join('?' * len(chunk))})"
-                    found.update(self.conn.execute(sql, chunk))
-                next_id = int(self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM names").fetchone()[0])
-                fresh = [name for name in names if name not in found]
-                self.conn.executemany("INSERT INTO names VALUES(?, ?)", [(next_id + i, n) for i, n in enumerate(fresh)])
-                return {**found, **{n: next_id + i for i, n in enumerate(fresh)}}
-        ids = self._name_ids
-        fresh = [name for name in names if name not in ids]
-        next_id = max(ids.values(), default=0) + 1
-        for offset, name in enumerate(fresh):
-            ids[name] = next_id + offset
-        self.conn.executemany("INSERT INTO names VALUES(?, ?)", [(ids[n], n) for n in fresh])
-        return ids
-
-    def _insert(self, parsed: list[ParsedFile], known: dict[str, _Known]) -> None:
-        conn = self.conn
-        names = {d[0] for p in parsed for d in p.definitions} | {r[0] for p in parsed for r in p.references}
-        ids = self._intern(names)
-        next_rowid = int(conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM defs").fetchone()[0])
-        defs, refs, blobs = [], [], []
-        for p in parsed:
-            row = (p.language, _settled(p.mtime_ns), p.size, p.sha1, self._is_test(p.path))
-            if p.path in known:
-                file_id = known[p.path].id
-                for table in ("defs", "refs", "file_graph"):
-                    conn.execute(f"DELETE FROM {table} WHERE file_id=?", (file_id,))
-                conn.execute("UPDATE files SET language=?, mtime_ns=?, size=?, sha1=?, is_test=? WHERE id=?", (*row, file_id))
-            else:
-                cursor = conn.execute("INSERT INTO files VALUES(NULL, ?, ?, ?, ?, ?, ?)", (p.path, *row))
-                assert cursor.lastrowid is not None
-                file_id = cursor.lastrowid
-            # Explicit rowids, so the file's packed arrays can name its definitions.
-            file_defs = [(next_rowid + i, file_id, ids[d[0]], *d[1:]) for i, d in enumerate(p.definitions)]
-            next_rowid += len(file_defs)
-            file_refs = [(file_id, ids[name], count, lines) for name, count, lines in p.references]
-            defs += file_defs
-            refs += file_refs
-            blobs.append(_packed(file_id, file_defs, file_refs))
-        conn.executemany("INSERT INTO defs(rowid, file_id, name_id, kind, line, end_line, sig_end, qualname) VALUES(?, ?, ?, ?, ?, ?, ?, ?)", defs)
-        conn.executemany("INSERT INTO refs VALUES(?, ?, ?, ?)", refs)
-        conn.executemany("INSERT INTO file_graph VALUES(?, ?, ?)", blobs)
+        return language is not None and language.is_test_file(rel)
 
     # -- questions other commands ask -------------------------------------------------
 

@@ -14,7 +14,6 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
-from codeloop.analysis import ranking
 from codeloop.analysis.index import Location, SymbolIndex
 
 # Roughly one BPE token per word piece or punctuation mark; long identifiers split
@@ -97,6 +96,8 @@ def cached_map(
 def rank_definitions(index: SymbolIndex, focus_paths: list[str], focus_names: list[str]) -> tuple[list[str], list[float], list[tuple[int, int, float]]]:
     """(paths, file ranks, [(def rowid, file index, score)] best first)."""
     import numpy as np
+
+    from codeloop.analysis import ranking  # numpy: not needed when the map comes from the cache
 
     rows = index.graph_rows()
     scale = np.where(rows.ref_private, 0.1, 1.0)
