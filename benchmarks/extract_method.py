@@ -21,7 +21,6 @@ import argparse
 import ast
 import random
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
