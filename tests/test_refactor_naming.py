@@ -59,3 +59,13 @@ def test_embedded_model_names_a_block_from_its_own_words():
     assert result.name_source == "model"
     words = result.name.split("_")
     assert words[0] in VERBS and all(w in code_words(SOURCE) for w in words[1:])
+
+
+class _FailingBackend(ScriptedBackend):
+    def complete(self, request):  # type: ignore[no-untyped-def]
+        raise RuntimeError("model crashed")
+
+
+def test_scripted_failing_model_leaves_the_fallback_name():
+    result = extract_method(SOURCE, "m.py", 2, 4, backend=_FailingBackend())
+    assert (result.name, result.name_source) == ("compute_subtotal", "fallback")
