@@ -316,7 +316,7 @@ def plan(sel: Selection) -> ExtractPlan:
             "selection so that every path ends in a return, or leave the return out"
         )
     returns = _return_values(f, exposed, out, bound, wanted) if out is not None else ()
-    _check_handlers(sel, f.s_occs, f.outside, f.local)
+    _check_handlers(sel, f.s_occs, f.outside, f.local, set(returns))
     declarations = tuple(
         f"{declared[name]} {name}" for name in dict.fromkeys(o.name for o in f.s_occs if o.kind in (STORE, DEL)) if name in declared
     )
@@ -335,7 +335,7 @@ def plan(sel: Selection) -> ExtractPlan:
     )
 
 
-def _check_handlers(sel: Selection, s_occs: list[Occurrence], outside: list[Occurrence], local: set[str]) -> None:
+def _check_handlers(sel: Selection, s_occs: list[Occurrence], outside: list[Occurrence], local: set[str], live: set[str]) -> None:
     """A value assigned before a later selected line raises must not be needed by whoever catches it.
 
     Inside a try (or a with, whose manager may swallow the exception), the original code
@@ -353,7 +353,7 @@ def _check_handlers(sel: Selection, s_occs: list[Occurrence], outside: list[Occu
     if guard is None:
         return
     last = sel.code[-1]
-    used_outside = {o.name for o in outside if o.kind == LOAD}
+    used_outside = {o.name for o in outside if o.kind == LOAD} | live  # live: read later, or by the next iteration
     for o in s_occs:
         if o.kind == STORE and not o.nested and o.name in local and o.name in used_outside and o.byte < last.start_byte:
             raise RefactorRefused(
