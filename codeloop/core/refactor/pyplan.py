@@ -11,7 +11,7 @@ from typing import Any
 
 from codeloop.core.refactor import RefactorRefused
 from codeloop.core.refactor.pyflow import Flow, flow
-from codeloop.core.refactor.pyscope import ANNOT, DEL, GLOBAL, LOAD, NONLOCAL, STORE, Occurrence, occurrences, parameter_names, target_names, text
+from codeloop.core.refactor.pyscope import ANNOT, DEL, GLOBAL, LOAD, NONLOCAL, STORE, Occurrence, occurrences, parameter_annotations, parameter_names, target_names, text
 from codeloop.core.refactor.selection import Selection
 
 _LOOPS = ("for_statement", "while_statement")
@@ -31,6 +31,7 @@ class ExtractPlan:
     returns_from_function: bool  # the call becomes ``return name(...)``
     declarations: tuple[str, ...]  # "global x" / "nonlocal y" lines the new def needs
     pure: bool  # no attribute/subscript writes, no calls outside a small pure set
+    annotations: tuple[tuple[str, str], ...] = ()  # parameter -> the enclosing def's annotation, when still true
 
 
 def _line(node: Any) -> int:
@@ -324,7 +325,10 @@ def plan(sel: Selection) -> ExtractPlan:
         f"{declared[name]} {name}" for name in dict.fromkeys(o.name for o in f.s_occs if o.kind in (STORE, DEL)) if name in declared
     )
     ordered = [o.name for o in f.s_occs if o.name in wanted]
+    rebound = {o.name for o in occs if o.kind in (STORE, DEL) and (o.byte < sel.start_byte or f.in_loop(o) or o.nested)}
+    kept = tuple((n, a) for n, a in parameter_annotations(fn).items() if n in wanted and n not in rebound)
     return ExtractPlan(
+        annotations=kept,
         selection=sel,
         function_name=_qualname(sel),
         params=tuple(dict.fromkeys(ordered + list(wanted))),
