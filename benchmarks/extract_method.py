@@ -194,7 +194,7 @@ def judge(tool: str, tally: Tally, extract, lib: Path, case: tuple[str, int, int
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--per-lib", type=int, default=20, help="selections per library (default 20)")
+    parser.add_argument("--per-lib", type=int, default=10, help="selections per library (default 10)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     rng = random.Random(args.seed)
