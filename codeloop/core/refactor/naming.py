@@ -15,6 +15,7 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from codeloop.core.refactor.pyplan import ExtractPlan
@@ -127,12 +128,12 @@ def _ask(code: str, facts: list[str]) -> str:
     return "Name a function whose body is:\n```python\n" + code + "\n```\n" + " ".join(facts)
 
 
-def _prompt(plan: ExtractPlan, code: str) -> tuple[Message, ...]:
+def _prompt(code: str, params: Sequence[str], returns: Sequence[str]) -> tuple[Message, ...]:
     facts = []
-    if plan.params:
-        facts.append("It takes " + ", ".join(plan.params) + ".")
-    if plan.returns:
-        facts.append("It returns " + ", ".join(plan.returns) + ".")
+    if params:
+        facts.append("It takes " + ", ".join(params) + ".")
+    if returns:
+        facts.append("It returns " + ", ".join(returns) + ".")
     messages = [Message("system", "You name Python functions: a verb that says what the code does, then its nouns.")]
     for shot, answer in _SHOTS:
         messages += [Message("user", _ask(shot, [])), Message("assistant", answer)]
@@ -142,8 +143,20 @@ def _prompt(plan: ExtractPlan, code: str) -> tuple[Message, ...]:
 
 def model_name(plan: ExtractPlan, code: str, backend: Backend, taken: set[str], samples: int = 4) -> str | None:
     """The most frequent valid, non-clashing name among a few short samples."""
+    return propose_name(code, plan.params, plan.returns, backend, lambda n: check_name(n, taken) is None, samples)
+
+
+def propose_name(
+    code: str,
+    params: Sequence[str],
+    returns: Sequence[str],
+    backend: Backend,
+    acceptable: Callable[[str], bool],
+    samples: int = 4,
+) -> str | None:
+    """The model's snake_case name for ``code`` (any language), if one is ``acceptable``."""
     request = CompletionRequest(
-        messages=_prompt(plan, code),
+        messages=_prompt(code, params, returns),
         n=samples,
         max_tokens=12,
         temperature=0.5,
@@ -155,6 +168,6 @@ def model_name(plan: ExtractPlan, code: str, backend: Backend, taken: set[str], 
     votes: dict[str, int] = {}
     for answer in completion.texts:
         name = answer.strip().split("(")[0].strip()
-        if name and name not in _GENERIC and check_name(name, taken) is None:
+        if name and name not in _GENERIC and acceptable(name):
             votes[name] = votes.get(name, 0) + 1
     return max(votes, key=lambda n: votes[n]) if votes else None

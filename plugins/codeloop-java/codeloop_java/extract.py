@@ -30,7 +30,9 @@ class JavaExtractor:
                 raise UsageError(f"--name {problem}")
             how = "given"
         else:
-            name, how = _fallback(plan, taken), "fallback"
+            name, how = _model_name(source, plan, taken, backend), "model"
+            if name is None:
+                name, how = _fallback(plan, taken), "fallback"
         after = render(plan, name, source)
         if _parse(after).root_node.has_error:
             raise RefactorRefused("internal check failed: the rewritten file does not parse; nothing was changed")
@@ -46,3 +48,24 @@ class JavaExtractor:
         from codeloop_java.javac import compile_problem
 
         return compile_problem(workdir, path)
+
+
+def camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(w[:1].upper() + w[1:] for w in rest)
+
+
+def _model_name(source: str, plan: Any, taken: set[str], backend: Any) -> str | None:
+    """The shared naming model, its snake_case answer turned into Java's camelCase."""
+    if backend is None:
+        return None
+    from codeloop.core.refactor.naming import propose_name
+
+    sel = plan.selection
+    code = "".join(source.splitlines(keepends=True)[sel.statements[0].start_point[0] : sel.statements[-1].end_point[0] + 1])
+    returns = [plan.out.name] if plan.out is not None else []
+    try:
+        found = propose_name(code, [p.name for p in plan.params], returns, backend, lambda n: check_name(camel(n), taken) is None)
+    except (ValueError, RuntimeError, OSError):
+        return None  # naming is best-effort
+    return camel(found) if found else None
