@@ -7,6 +7,8 @@ import random
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import PROJECT_ROOT
 
 LIB = '''def clamp_all(values, low, high):
@@ -30,6 +32,7 @@ def _bench():  # type: ignore[no-untyped-def]
     return module
 
 
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # rope's own, about its internals
 def test_both_tools_are_judged_by_the_library_tests(tmp_path: Path) -> None:
     bench = _bench()
     (tmp_path / "lib.py").write_text(LIB)
