@@ -38,9 +38,16 @@ def make_repo(path: Path, files: dict[str, str], commit: bool = True) -> Path:
 
 
 def snapshot(path: Path) -> dict[str, bytes]:
-    """Every byte of every file under ``path`` (untracked and ignored included), .git index too."""
+    """Every byte of every file under ``path`` (untracked and ignored included), .git index too.
+
+    Only codeloop's own cache (``.codeloop/cache/``, which git ignores through
+    ``.codeloop/.gitignore``) is left out: it is codeloop's state, not the user's.
+    """
     found = {}
     for p in sorted(path.rglob("*")):
+        rel = p.relative_to(path).as_posix()
+        if rel.startswith(".codeloop/"):
+            continue
         if p.is_file() and ".git/objects" not in p.as_posix():
             found[p.relative_to(path).as_posix()] = p.read_bytes()
     return found
@@ -58,3 +65,17 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         text=True,
         timeout=timeout,
     )
+
+
+def run_repair(repo: Path, tiers: list, options, command: str = "python -m pytest -q", workers: int = 1, cache=None):  # type: ignore[no-untyped-def]
+    """Drive the repair loop on ``repo`` to the end: (FixResult, every event it yielded)."""
+    from codeloop.analysis.languages import language_for_path
+    from codeloop.cli.fix import drive
+    from codeloop.core.fix.loop import repair
+    from codeloop.runners.pytest_runner import PytestRunner
+    from codeloop.workspace.sandbox import SandboxPool
+
+    events: list = []
+    with SandboxPool(repo, size=workers) as pool:
+        result = drive(repair(pool, PytestRunner(command), tiers, language_for_path, options, cache), events.append)
+    return result, events

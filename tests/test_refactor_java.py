@@ -22,8 +22,10 @@ def test_plugin_registers_through_the_codeloop_entry_point():
 
     names = {ep.name: ep.value for ep in entry_points(group="codeloop")}
     assert names.get("java") == "codeloop_java.plugin"
-    assert "java" in plugins.languages() and "java" in plugins.extractors()
-    assert plugins.languages()["java"].extensions == (".java",)
+    from codeloop.analysis.java_lang import JAVA
+
+    assert type(plugins.extractors()["java"]).__module__ == "codeloop_java.extract"
+    assert plugins.languages()["java"] is JAVA  # the built-in language record, not a second one
 
 
 def _compiles(tmp: Path, source: str) -> str:

@@ -55,7 +55,8 @@ class EventRenderer:
     def handle(self, event: ev.Event) -> None:
         if isinstance(event, ev.StageStarted):
             self.stage = event.stage
-            self._line(f"[{event.stage}] {event.detail}".rstrip())
+            if event.detail or event.stage != "localize":  # Localized says the rest
+                self._line(f"[{event.stage}] {event.detail}".rstrip())
         elif isinstance(event, ev.TestsRan):
             state = "pass" if event.passed else f"{len(event.failed)} failing"
             self._line(f"[tests] {event.purpose}: {state} ({event.seconds:.1f}s)")
@@ -67,6 +68,11 @@ class EventRenderer:
             self.round = event.round
             self.tokens_per_second = event.tokens_per_second
         elif isinstance(event, ev.CandidateChecked):
+            if event.stage == "cheap":  # counted by TierProgress; only wins are worth a line
+                if event.outcome == "passed":
+                    self._line(f"  candidate passed: {event.detail}")
+                self._update()
+                return
             if event.outcome in ("passed", "failed", "forbidden"):
                 self.tried += 1
             if event.outcome == "passed":
@@ -74,6 +80,10 @@ class EventRenderer:
             if not self.live:
                 detail = f": {event.detail}" if event.detail else ""
                 self._line(f"  candidate {event.candidate} ({event.stage}) {event.outcome}{detail}"[:160])
+        elif isinstance(event, ev.TierProgress):
+            self.tried, self.passed = event.tried, event.passed
+            if not self.live and (event.passed or event.tried == event.total or event.tried % 50 == 0):
+                self._line(f"[{event.stage}] {event.tried}/{event.total} candidates tried, {event.passed} passed")
         elif isinstance(event, ev.RoundFinished):
             self._line(f"[round {event.round}] {event.tried} candidates tested, {event.passed} passed")
         elif isinstance(event, ev.Note):

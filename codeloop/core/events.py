@@ -52,6 +52,14 @@ class CandidateChecked(Event):
 
 
 @dataclass(frozen=True)
+class TierProgress(Event):
+    stage: str
+    tried: int
+    total: int
+    passed: int
+
+
+@dataclass(frozen=True)
 class RoundFinished(Event):
     round: int
     tried: int

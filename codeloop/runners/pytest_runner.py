@@ -8,12 +8,17 @@ failure text, which pytest prints in a stable "path:line: ..." form.
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shlex
+import shutil
 import tempfile
 import xml.etree.ElementTree as ET
+from importlib import resources
 from pathlib import Path
 
+from codeloop.core.fix.sbfl import LineKey, Spectrum
 from codeloop.runners.base import Frame, TestFailure, TestReport, run_shell
 
 _LONG_FRAME = re.compile(r"^(?P<path>[^\s:\"][^:\"\n]*\.py):(?P<line>\d+):(?: in (?P<func>\S+))?", re.M)
@@ -88,9 +93,39 @@ class PytestRunner:
         self.command = command
 
     def run(self, cwd: Path, selection: list[str] | None = None, timeout: float = 600.0) -> TestReport:
+        return self._run(cwd, selection, timeout, {}, [])
+
+    def run_with_spectrum(self, cwd: Path, timeout: float = 600.0) -> tuple[TestReport, Spectrum | None]:
+        """The whole command, recording per test which lines ran (for SBFL).
+
+        Needs coverage.py importable where the tests run; without it the plugin cannot
+        load, and the command is simply run again plain (spectrum None).
+        """
+        with tempfile.TemporaryDirectory(prefix="codeloop-sbfl-") as tmp:
+            plugin_dir = Path(tmp) / "plugin"
+            plugin_dir.mkdir()
+            source = resources.files("codeloop.runners") / "sbfl_plugin.py"
+            (plugin_dir / "codeloop_sbfl.py").write_text(source.read_text("utf-8"), "utf-8")
+            data_file, outcomes_file = Path(tmp) / "coverage.db", Path(tmp) / "outcomes.json"
+            env = {
+                "PYTHONPATH": os.pathsep.join(p for p in (str(plugin_dir), os.environ.get("PYTHONPATH", "")) if p),
+                "CODELOOP_SBFL_DATA": str(data_file),
+                "CODELOOP_SBFL_OUTCOMES": str(outcomes_file),
+                "CODELOOP_SBFL_SOURCE": str(cwd),
+            }
+            report = self._run(cwd, None, timeout, env, ["-p", "codeloop_sbfl"])
+            if not outcomes_file.is_file() or report.timed_out:
+                return self.run(cwd, None, timeout), None
+            spectrum = read_spectrum(data_file, json.loads(outcomes_file.read_text("utf-8")), cwd)
+            shutil.rmtree(plugin_dir, ignore_errors=True)
+        return report, spectrum
+
+    def _run(
+        self, cwd: Path, selection: list[str] | None, timeout: float, env: dict[str, str], plugin_args: list[str]
+    ) -> TestReport:
         with tempfile.TemporaryDirectory(prefix="codeloop-junit-") as tmp:
             xml_path = Path(tmp) / "report.xml"
-            extra = [
+            extra = plugin_args + [
                 f"--junitxml={xml_path}",
                 "-o", "junit_family=xunit1",
                 "-p", "no:cacheprovider",  # never write .pytest_cache into the tree
@@ -99,7 +134,7 @@ class PytestRunner:
             if selection:
                 extra += list(selection)
             command = self.command + " " + " ".join(shlex.quote(a) for a in extra)
-            result = run_shell(command, cwd, timeout)
+            result = run_shell(command, cwd, timeout, env)
             failures: list[TestFailure] = []
             passed_ids: list[str] = []
             structured = xml_path.is_file()
@@ -130,6 +165,30 @@ class PytestRunner:
             timed_out=result.timed_out,
             structured=structured,
         )
+
+
+def read_spectrum(data_file: Path, outcomes: dict[str, str], cwd: Path) -> Spectrum | None:
+    """Turn coverage data with one context per test into a Spectrum of repo-relative lines."""
+    import coverage
+
+    if not data_file.is_file():
+        return None
+    data = coverage.CoverageData(basename=str(data_file))
+    data.read()
+    root = os.path.realpath(cwd) + os.sep
+    lines: dict[LineKey, frozenset[str]] = {}
+    for measured in data.measured_files():
+        real = os.path.realpath(measured)
+        if not real.startswith(root):
+            continue
+        rel = Path(real[len(root) :]).as_posix()
+        for line, contexts in data.contexts_by_lineno(measured).items():
+            tests = frozenset(c for c in contexts if c in outcomes)
+            if tests:
+                lines[(rel, line)] = tests
+    failed = frozenset(t for t, o in outcomes.items() if o == "failed")
+    passed = frozenset(t for t, o in outcomes.items() if o == "passed")
+    return Spectrum(lines, failed, passed)
 
 
 def make_runner(command: str) -> PytestRunner | object:

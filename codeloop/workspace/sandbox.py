@@ -11,6 +11,7 @@ import os
 import queue
 import shutil
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -67,11 +68,11 @@ class SandboxPool:
         self._base = Path(tempfile.mkdtemp(prefix="codeloop-"))
         self._free: queue.Queue[Sandbox] = queue.Queue()
         self._made = 0
+        self._lock = threading.Lock()  # workers take sandboxes from several threads
         self._texts: dict[str, str] = {}
 
-    def _make(self) -> Sandbox:
-        path = self._base / f"copy{self._made}" / self.root.name
-        self._made += 1
+    def _make(self, number: int) -> Sandbox:
+        path = self._base / f"copy{number}" / self.root.name
         copy_tree(self.root, path, self.files)
         return Sandbox(path)
 
@@ -80,7 +81,11 @@ class SandboxPool:
         try:
             box = self._free.get_nowait()
         except queue.Empty:
-            box = self._make() if self._made < self.size else self._free.get()
+            with self._lock:
+                number = self._made if self._made < self.size else None
+                if number is not None:
+                    self._made += 1
+            box = self._make(number) if number is not None else self._free.get()
         try:
             yield box
         finally:

@@ -14,6 +14,7 @@ from pathlib import PurePosixPath
 
 from codeloop.analysis.functions import called_names, enclosing_function, functions
 from codeloop.analysis.languages import FunctionSpan, Language
+from codeloop.core.fix.sbfl import Ranking
 from codeloop.runners.base import TestFailure, TestReport
 
 ReadText = Callable[[str], str]
@@ -110,7 +111,42 @@ class Localizer:
                 sources.append(source)
         return TestContext(failure.test_id, failure.message, tuple(sources))
 
-    def suspects(self, report: TestReport) -> list[Suspect]:
+    def frame_lines(self, report: TestReport) -> set[tuple[str, int]]:
+        """(repo path, line) of every traceback frame in non-test source: where it broke."""
+        found = set()
+        for failure in report.failures:
+            for frame in failure.frames:
+                rel = normalize_path(frame.path, self.run_root, self.known)
+                if rel is not None and not self._is_test(rel):
+                    found.add((rel, frame.line))
+        return found
+
+    def suspects(self, report: TestReport, ranking: Ranking | None = None) -> list[Suspect]:
+        """Functions ranked by traceback frames, calls from the failing tests and SBFL."""
+        ranked = self._from_failures(report)
+        if ranking is None:
+            return sorted(ranked.values(), key=lambda s: -s.score)
+        # SBFL adds its evidence to every function it ranks: a function both on the
+        # traceback and executed mostly by failing tests beats one with a single signal.
+        for rel in ranking.files():
+            language = self.language_for(rel)
+            if language is None or rel not in self.known:
+                continue
+            for span in functions(language, self.read(rel).encode("utf-8")):
+                score = ranking.function_score(rel, span.start_line, span.end_line)
+                if score <= 0:
+                    continue
+                key = f"{rel}::{span.qualname}"
+                old = ranked.get(key)
+                if old is None:
+                    ranked[key] = Suspect(rel, span, score, "sbfl")
+                else:
+                    ranked[key] = Suspect(rel, span, old.score + score, old.reason + "+sbfl")
+        # Inner functions and their outer function both match; keep the innermost only
+        # when they score the same, since rewriting the outer one is a bigger edit.
+        return sorted(ranked.values(), key=lambda s: (-s.score, s.function.end_line - s.function.start_line))
+
+    def _from_failures(self, report: TestReport) -> dict[str, Suspect]:
         ranked: dict[str, Suspect] = {}
 
         def add(rel: str, span: FunctionSpan, score: float, reason: str) -> None:
@@ -146,4 +182,4 @@ class Localizer:
                 for rank, name in enumerate(names):
                     for def_rel, def_span in self._definitions(name):
                         add(def_rel, def_span, 0.5 / (1 + order + rank * 0.1), "called-by-test")
-        return sorted(ranked.values(), key=lambda s: -s.score)
+        return ranked

@@ -6,17 +6,38 @@ It yields events and returns a FixResult; it never applies anything to the user'
 
 from __future__ import annotations
 
+import hashlib
+import threading
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
+from typing import Protocol
 
 from codeloop.analysis.languages import Language
 from codeloop.core.changes import ChangeSet
 from codeloop.core.events import Event, Localized, Note, StageStarted, TestsRan
 from codeloop.core.fix.context import Candidate, FixOptions, RepairContext, Stats, Tier
 from codeloop.core.fix.localize import Localizer
+from codeloop.core.fix.sbfl import Ranking, Spectrum, rank
 from codeloop.core.fix.validate import Sandboxes, Validator
-from codeloop.runners.base import TestRunner
+from codeloop.runners.base import TestReport, TestRunner
+
+
+class SpectrumCache(Protocol):
+    """Where spectra of unchanged trees are kept between runs (the CLI puts it in .codeloop/)."""
+
+    def get(self, key: str) -> Spectrum | None: ...
+
+    def put(self, key: str, spectrum: Spectrum) -> None: ...
+
+
+def tree_key(pool: Sandboxes, command: str) -> str:
+    """Identifies the tree's content and the test command: same key, same spectrum."""
+    digest = hashlib.sha256(command.encode("utf-8"))
+    for rel in pool.files:
+        digest.update(rel.encode("utf-8", "surrogateescape") + b"\0")
+        digest.update(hashlib.sha256(pool.read(rel).encode("utf-8", "surrogateescape")).digest())
+    return digest.hexdigest()
 
 
 @dataclass
@@ -59,22 +80,22 @@ def repair(
     tiers: Sequence[Tier],
     language_for: Callable[[str], Language | None],
     options: FixOptions,
+    spectrum_cache: SpectrumCache | None = None,
 ) -> Generator[Event, None, FixResult]:
     started = time.monotonic()
     deadline = started + options.time_budget
     yield StageStarted("tests", runner.command)
-    with pool.sandbox() as box:
-        run_root = str(box.path)
-        baseline = runner.run(box.path, None, timeout=max(5.0, options.time_budget))  # type: ignore[arg-type]
+    baseline, spectrum, run_root, cached = _baseline(pool, runner, options, spectrum_cache)
     yield TestsRan(baseline.passed, baseline.failed_ids, baseline.seconds, "baseline")
     if baseline.passed:
         return FixResult("passing", seconds=time.monotonic() - started, message="the test command already passes")
     if baseline.timed_out:
         return FixResult("error", seconds=time.monotonic() - started, message="the test command timed out before any fix was tried; raise --time-budget")
 
-    yield StageStarted("localize")
+    yield StageStarted("localize", "spectrum from cache" if cached else "")
+    ranking = _ranking(spectrum, pool.files, language_for) if spectrum is not None else None
     localizer = Localizer(pool.files, pool.read, language_for, run_root)
-    suspects = localizer.suspects(baseline)
+    suspects = localizer.suspects(baseline, ranking)
     tests = [localizer.test_context(f) for f in baseline.failures[:3]]
     yield Localized([s.key for s in suspects[:10]])
 
@@ -82,13 +103,15 @@ def repair(
     full_timeout = max(30.0, baseline.seconds * 5)
     validator = Validator(pool, runner, baseline, language_for, deadline, full_timeout)
     stats = Stats()
+    lock = threading.Lock()  # tiers may validate from several threads
 
     def validate(candidate: Candidate):  # type: ignore[no-untyped-def]
         verdict = validator(candidate)
-        if verdict.report is not None:
-            stats.candidates += 1
-        if verdict.passed:
-            stats.plausible += 1
+        with lock:
+            if verdict.report is not None:
+                stats.candidates += 1
+            if verdict.passed:
+                stats.plausible += 1
         return verdict
 
     ctx = RepairContext(
@@ -101,6 +124,8 @@ def repair(
         validate=validate,
         deadline=deadline,
         stats=stats,
+        ranking=ranking,
+        frame_lines=localizer.frame_lines(baseline),
     )
     result = FixResult("unfixed", stats=stats, suspects=[s.key for s in suspects[:10]], failing_tests=baseline.failed_ids)
     for tier in tiers:
@@ -118,3 +143,27 @@ def repair(
     if result.status == "unfixed":
         result.message = "no candidate passed the whole test command within the budget"
     return result
+
+
+def _baseline(
+    pool: Sandboxes, runner: TestRunner, options: FixOptions, cache: SpectrumCache | None
+) -> tuple[TestReport, Spectrum | None, str, bool]:
+    """Run the whole command once; collect the SBFL spectrum too unless it is cached."""
+    timeout = max(5.0, options.time_budget)
+    key = tree_key(pool, runner.command) if cache is not None else ""
+    spectrum = cache.get(key) if cache is not None else None
+    with pool.sandbox() as box:
+        run_root = str(box.path)
+        with_spectrum = getattr(runner, "run_with_spectrum", None)
+        if spectrum is not None or with_spectrum is None:
+            return runner.run(box.path, None, timeout=timeout), spectrum, run_root, spectrum is not None  # type: ignore[arg-type]
+        report, spectrum = with_spectrum(box.path, timeout=timeout)
+    if spectrum is not None and cache is not None and not report.passed:
+        cache.put(key, spectrum)
+    return report, spectrum, run_root, False
+
+
+def _ranking(spectrum: Spectrum, files: list[str], language_for: Callable[[str], Language | None]) -> Ranking:
+    """SBFL over the source files a candidate may edit (tests are the spec, not suspects)."""
+    source = [f for f in files if (lang := language_for(f)) is not None and not lang.is_test_file(f)]
+    return rank(spectrum, keep=source)

@@ -59,11 +59,14 @@ class Validator:
         self.language_for = language_for
         self.known = set(pool.files)
         self.deadline = deadline
-        # A candidate that makes the suite hang must not eat the whole budget.
+        # A candidate that makes the suite hang must not eat the whole budget; the
+        # failing tests alone get less time than the whole suite took (mutants that
+        # loop forever are common, and they would otherwise cost the full timeout).
         self.full_timeout = full_timeout
+        self.quick_timeout = max(5.0, 2 * baseline.seconds)
 
-    def _timeout(self) -> float:
-        return max(5.0, min(self.full_timeout, self.deadline - time.monotonic()))
+    def _timeout(self, limit: float | None = None) -> float:
+        return max(5.0, min(limit or self.full_timeout, self.deadline - time.monotonic()))
 
     def __call__(self, candidate: Candidate) -> Verdict:
         reason = forbidden_reason(candidate, self.known, self.language_for)
@@ -72,7 +75,7 @@ class Validator:
         with self.pool.sandbox() as box, box.applied(candidate.changes.new_texts()):
             path = box.path
             if self.failing:
-                first = self.runner.run(path, self.failing, timeout=self._timeout())  # type: ignore[arg-type]
+                first = self.runner.run(path, self.failing, timeout=self._timeout(self.quick_timeout))  # type: ignore[arg-type]
                 if not first.passed:
                     return Verdict(False, first, "failed", "failing tests still fail")
             full = self.runner.run(path, None, timeout=self._timeout())  # type: ignore[arg-type]

@@ -34,7 +34,7 @@ def _rows(node: Any) -> tuple[int, int]:
 def _parse(source: str) -> Any:
     from codeloop.analysis.languages import parser_for
 
-    from codeloop_java.plugin import JAVA
+    from codeloop.analysis.java_lang import JAVA
 
     return parser_for(JAVA).parse(source.encode("utf-8"))
 

@@ -1,0 +1,113 @@
+"""`codeloop review`: line-anchored findings on what is staged (or a revision range)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from codeloop.cli.common import fail_refused, fail_usage, test_command
+from codeloop.errors import UsageError
+
+FORMATS = ("text", "json", "sarif")
+FAIL_ON = ("blocking", "never")
+
+
+def review(
+    paths: Optional[list[Path]] = typer.Argument(None, help="Limit the review to these files or folders."),
+    staged: bool = typer.Option(False, "--staged", help="Review the staged changes (the default)."),
+    rev: Optional[str] = typer.Option(None, "--rev", help="Review a revision range instead, e.g. HEAD~1..HEAD."),
+    output: str = typer.Option("text", "--format", help="text | json | sarif"),
+    fail_on: str = typer.Option("blocking", "--fail-on", help="Exit 1 when a finding at this level exists: blocking | never."),
+    time_budget: float = typer.Option(60.0, "--time-budget", help="Seconds for the whole review; the model is skipped when none is left."),
+    no_model: bool = typer.Option(False, "--no-model", help="Tests and deterministic checks only."),
+    no_tests: bool = typer.Option(False, "--no-tests", help="Do not run the test command."),
+    test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command (default: [tool.codeloop] test-cmd, else 'python -m pytest -q')."),
+    min_score: int = typer.Option(4, "--min-score", help="Drop model findings it scores under this (1-5)."),
+    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+) -> None:
+    """Review staged changes: failing tests, broken names and callers, then the model."""
+    from codeloop.workspace.git import find_project, find_worktree
+
+    as_json = output == "json"
+    try:
+        if output not in FORMATS:
+            raise UsageError(f"--format {output!r} is unknown: choose text, json or sarif")
+        if fail_on not in FAIL_ON:
+            raise UsageError(f"--fail-on {fail_on!r} is unknown: choose blocking or never")
+        if staged and rev:
+            raise UsageError("--staged and --rev exclude each other: pass one")
+        if time_budget <= 0 or not 1 <= min_score <= 5:
+            raise UsageError("--time-budget must be positive and --min-score between 1 and 5")
+        if model is not None and not model.is_file():
+            raise UsageError(f"model file not found: {model} (pass --model with an existing .gguf file)")
+        cwd = Path.cwd()
+        top = find_worktree(cwd)
+        project = find_project(cwd)
+        only = tuple(_top_relative(p, top) for p in paths or [])
+        command = test_command(project, test_cmd)
+    except UsageError as exc:
+        fail_usage(str(exc), as_json)
+    try:
+        result = _run(top, project, rev, only, command, time_budget, not no_model, not no_tests, min_score, model)
+    except UsageError as exc:
+        fail_usage(str(exc), as_json)
+    except Exception as exc:  # a bug of ours: say so; nothing was written anywhere
+        import traceback
+
+        traceback.print_exc()
+        fail_refused(f"internal error ({type(exc).__name__}: {exc}); nothing was changed", as_json)
+    _print(result, output)
+    raise typer.Exit(1 if result.fails(fail_on) else 0)
+
+
+def _top_relative(path: Path, top: Path) -> str:
+    full = path.resolve()
+    if not full.exists():
+        raise UsageError(f"path does not exist: {path} (pass files or folders inside the repository)")
+    try:
+        return full.relative_to(top).as_posix() if full != top else ""
+    except ValueError:
+        raise UsageError(f"{path} is outside the repository at {top}") from None
+
+
+def _run(top: Path, project: Path, rev: str | None, only: tuple[str, ...], command: str, budget: float, use_model: bool, run_tests: bool, min_score: int, model: Path | None):  # type: ignore[no-untyped-def]
+    from codeloop.analysis.languages import language_for_path
+    from codeloop.cli.render import EventRenderer, make_console
+    from codeloop.core.review.engine import ReviewInput, ReviewOptions, review
+    from codeloop.core.review.model_review import ModelReviewer
+    from codeloop.models.factory import make_backend
+    from codeloop.runners.pytest_runner import make_runner
+    from codeloop.workspace import revision
+
+    version, diff = revision.revision_range(top, rev) if rev else revision.staged(top)
+    with version:
+        run_dir = project.relative_to(top).as_posix() if project != top else ""
+        inp = ReviewInput(diff, version.read, version.read_old, version.source_files, version.root / run_dir, run_dir, tuple(p for p in only if p))
+        reviewer = ModelReviewer(lambda: make_backend("llamacpp", model_path=model), min_score=min_score) if use_model else None
+        options = ReviewOptions(time_budget=budget, run_tests=run_tests, use_model=use_model)
+        with EventRenderer(make_console()) as renderer:
+            loop = review(inp, make_runner(command), reviewer, language_for_path, options)  # type: ignore[arg-type]
+            while True:
+                try:
+                    renderer.handle(next(loop))
+                except StopIteration as stop:
+                    return stop.value
+
+
+def _print(result: object, output: str) -> None:
+    from codeloop.cli.render import make_console
+    from codeloop.cli.review_output import result_renderable, summary_line
+    from codeloop.core.review.findings import ReviewResult
+    from codeloop.core.review.sarif import to_sarif
+
+    assert isinstance(result, ReviewResult)
+    if output == "json":
+        print(json.dumps({"status": "ok", **result.to_dict()}))
+    elif output == "sarif":
+        print(json.dumps(to_sarif(result), indent=2))
+        make_console().print(summary_line(result), markup=False)
+    else:
+        make_console(stderr=False).print(result_renderable(result))

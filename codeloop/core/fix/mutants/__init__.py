@@ -1,0 +1,1 @@
+"""Model-free candidate generators (one module per language), registered through plugins."""

@@ -1,0 +1,1 @@
+"""Review a diff: execution-grounded findings, deterministic checks, then the model."""
