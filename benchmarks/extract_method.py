@@ -21,7 +21,6 @@ import argparse
 import ast
 import random
 import re
-import shutil
 import subprocess
 import sys
 import tarfile
@@ -168,7 +167,7 @@ def _env() -> dict[str, str]:
     return env
 
 
-def judge(tool: str, tally: Tally, extract, lib: Path, case: tuple[str, int, int], name: str, command: str, cache: dict[str, bool]) -> None:  # type: ignore[no-untyped-def]
+def judge(tool: str, tally: Tally, extract, lib: Path, case: tuple[str, int, int], name: str, command: str, cache: dict[str, bool]) -> str:  # type: ignore[no-untyped-def]
     rel, start, end = case
     started = time.perf_counter()
     try:
@@ -178,7 +177,7 @@ def judge(tool: str, tally: Tally, extract, lib: Path, case: tuple[str, int, int
         reason = type(exc).__name__ if tool == "rope" else re.sub(r"\d+", "N", str(exc).split(":")[0])[:48]
         tally.reasons[reason] = tally.reasons.get(reason, 0) + 1
         tally.seconds += time.perf_counter() - started
-        return
+        return "refused"
     tally.seconds += time.perf_counter() - started
     try:
         ast.parse(text)
@@ -187,19 +186,21 @@ def judge(tool: str, tally: Tally, extract, lib: Path, case: tuple[str, int, int
         ok = False
     if ok:
         tally.success += 1
-    else:
-        tally.broken += 1
-        tally.broken_cases.append(f"{lib.name}/{rel}:{start}-{end}")
+        return "success"
+    tally.broken += 1
+    tally.broken_cases.append(f"{lib.name}/{rel}:{start}-{end}")
+    return "broken"
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--per-lib", type=int, default=20, help="selections per library (default 20)")
+    parser.add_argument("--per-lib", type=int, default=10, help="selections per library (default 10)")
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     rng = random.Random(args.seed)
     totals = {"codeloop": Tally(), "rope": Tally()}
     rows = []
+    pairs: dict[tuple[str, ...], int] = {}
     started = time.perf_counter()
     for name, version, where, tests, command in LIBRARIES:
         lib = fetch(name, version)
@@ -210,9 +211,12 @@ def main() -> int:
         per = {"codeloop": Tally(), "rope": Tally()}
         cache: dict[str, bool] = {}
         for k, case in enumerate(cases):
-            for tool, fn in (("codeloop", codeloop_extract), ("rope", rope_extract)):
-                run = command.format(tests=test_target(lib, tests, case[0]))
+            run = command.format(tests=test_target(lib, tests, case[0]))
+            pair = tuple(
                 judge(tool, per[tool], fn, lib, case, f"bench_extracted_{k}", run, cache)
+                for tool, fn in (("codeloop", codeloop_extract), ("rope", rope_extract))
+            )
+            pairs[pair] = pairs.get(pair, 0) + 1
         for tool in per:
             t, total = per[tool], totals[tool]
             rows.append((f"{name} {version}", tool, t.success, t.refused, t.broken, t.seconds))
@@ -231,6 +235,7 @@ def main() -> int:
         if t.broken_cases:
             print(f"\n{tool} broken: " + ", ".join(t.broken_cases))
         print(f"\n{tool} refusals: " + ", ".join(f"{k} x{v}" for k, v in sorted(t.reasons.items(), key=lambda kv: -kv[1])))
+    print("\nsame selection, codeloop vs rope: " + ", ".join(f"{a}/{b} x{n}" for (a, b), n in sorted(pairs.items())))
     print(f"\nwall time {time.perf_counter() - started:.0f}s")
     return 1 if totals["codeloop"].broken else 0
 

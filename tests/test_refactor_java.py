@@ -22,8 +22,10 @@ def test_plugin_registers_through_the_codeloop_entry_point():
 
     names = {ep.name: ep.value for ep in entry_points(group="codeloop")}
     assert names.get("java") == "codeloop_java.plugin"
-    assert "java" in plugins.languages() and "java" in plugins.extractors()
-    assert plugins.languages()["java"].extensions == (".java",)
+    from codeloop.analysis.java_lang import JAVA
+
+    assert type(plugins.extractors()["java"]).__module__ == "codeloop_java.extract"
+    assert plugins.languages()["java"] is JAVA  # the built-in language record, not a second one
 
 
 def _compiles(tmp: Path, source: str) -> str:
@@ -68,3 +70,14 @@ def test_cli_extracts_java_only_when_javac_accepts(tmp_path):
     proc = run_cli("refactor", "extract-method", "Bad.java", "--lines", "4-4", "--name", "go", cwd=repo)
     assert proc.returncode == 1 and "does not build" in proc.stderr
     assert (repo / "Bad.java").read_text() == broken
+
+
+def test_scripted_model_names_java_methods_in_camel_case():
+    from codeloop_java.extract import JavaExtractor
+
+    from tests.fakes import ScriptedBackend
+
+    source = "class A {\n    int f(int a) {\n        int b = a + 1;\n        return b * 2;\n    }\n}\n"
+    result = JavaExtractor().extract(source, "A.java", 3, 3, None, ScriptedBackend(["compute_next(", "compute_next("]))
+    assert (result.name, result.name_source) == ("computeNext", "model")
+    assert "private int computeNext(int a) {" in result.changes.files[0].after

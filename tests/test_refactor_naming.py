@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from codeloop.core.refactor.extract import extract_method
-from codeloop.core.refactor.naming import VERBS, code_words
+from codeloop.core.refactor.naming import code_words, verb_hints
 from codeloop.errors import UsageError
 from tests.fakes import ScriptedBackend
 
@@ -47,6 +47,12 @@ def test_bad_given_names_are_usage_errors(bad, message):
     assert str(info.value) == message
 
 
+def test_verb_hints_follow_what_the_code_does():
+    assert verb_hints("if n < 0:\n    raise ValueError(n)")[:2] == ["check", "validate"]
+    assert "read" in verb_hints("with open(p) as fh:\n    t = fh.read()")
+    assert verb_hints("x = 1") == ["compute", "make"]
+
+
 def test_code_words_split_identifiers():
     assert code_words("totalPrice = base_price + getTax(x)") == ["total", "price", "base", "get", "tax"]
 
@@ -58,4 +64,14 @@ def test_embedded_model_names_a_block_from_its_own_words():
     result = extract_method(SOURCE, "m.py", 2, 4, backend=LlamaCppBackend())
     assert result.name_source == "model"
     words = result.name.split("_")
-    assert words[0] in VERBS and all(w in code_words(SOURCE) for w in words[1:])
+    assert words[0] in verb_hints(SOURCE) and all(w in code_words(SOURCE) for w in words[1:])
+
+
+class _FailingBackend(ScriptedBackend):
+    def complete(self, request):  # type: ignore[no-untyped-def]
+        raise RuntimeError("model crashed")
+
+
+def test_scripted_failing_model_leaves_the_fallback_name():
+    result = extract_method(SOURCE, "m.py", 2, 4, backend=_FailingBackend())
+    assert (result.name, result.name_source) == ("compute_subtotal", "fallback")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -60,7 +61,13 @@ def _backend(name: Optional[str], no_model: bool, backend: str, model: Optional[
     from codeloop.models.factory import check_backend_options, make_backend
 
     check_backend_options(backend, model, base_url)
-    return make_backend(backend, model_path=model, base_url=base_url)
+    try:
+        return make_backend(backend, model_path=model, base_url=base_url)
+    except UsageError as exc:
+        if model is not None or backend != "llamacpp":
+            raise
+        print(f"codeloop: no model for naming ({exc}); using a deterministic name", file=sys.stderr)
+        return None
 
 
 @app.command("extract-method")

@@ -40,6 +40,8 @@ def verify(root: Path, rel: str, result: Any, extractor: Any, command: str | Non
             problem = extractor.check_built(workdir, rel)
             if problem is not None:
                 raise RefactorRefused(f"the rewritten file does not build: {problem}")
+            if _needs_build_check(extractor):
+                verified["builds"] = "yes"
             if command is not None:
                 console.print(f"running {command} on the rewritten copy", markup=False)
                 failed = CommandRunner(command).run(workdir, timeout=900)

@@ -13,7 +13,7 @@ from codeloop.core.refactor.pyplan import ExtractPlan, plan
 from codeloop.core.refactor.pyrender import call_text, rewrite
 from codeloop.core.refactor.selection import select
 from codeloop.errors import UsageError
-from codeloop.models.base import Backend
+from codeloop.models.base import Backend, PromptTooLongError
 
 
 @dataclass(frozen=True)
@@ -66,7 +66,10 @@ def choose_name(plan_: ExtractPlan, tree: Any, source: str, name: str | None, ba
         return name, "given"
     if backend is not None:
         code = "".join(source.splitlines(keepends=True)[plan_.selection.first_row : plan_.selection.last_row + 1])
-        proposed = model_name(plan_, code, backend, taken)
+        try:
+            proposed = model_name(plan_, code, backend, taken)
+        except (PromptTooLongError, ValueError, RuntimeError, OSError):
+            proposed = None  # naming is best-effort: a model that fails leaves the fallback
         if proposed is not None:
             return proposed, "model"
     return fallback_name(plan_, taken), "fallback"

@@ -1,9 +1,11 @@
 """The new function's name: the user's, else the model's (grammar-constrained), else a fallback.
 
 The model sees only the selected lines and answers a few tokens after a forced
-``def ``; a GBNF grammar keeps the answer to a verb plus words of the code itself,
+``def ``; a GBNF grammar keeps the answer to a verb that fits what the code does
+(``raise`` -> check/validate, ``open`` -> read/load, ...) plus words of the code itself,
 ending in ``(``, so even the 135M embedded model can only produce a plausible name
-(left free, it invents non-words such as ``ithop_recur``).
+(left free, it invents non-words such as ``ithop_recur``; given a free verb list, it
+says ``compute_`` or ``add_`` to everything).
 Every proposal is then checked like a user's: a valid identifier that clashes with
 nothing in the file, no keyword and no builtin.
 """
@@ -13,17 +15,11 @@ from __future__ import annotations
 import builtins
 import keyword
 import re
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from codeloop.core.refactor.pyplan import ExtractPlan
 from codeloop.models.base import Backend, CompletionRequest, Message
-
-VERBS = (
-    "get compute build make parse load save update check validate find count format read write collect "
-    "init setup apply handle process convert render print sum filter sort add remove create split merge "
-    "normalize prepare select scan clean extract emit store fetch resolve"
-).split()
-
 
 def code_words(code: str, limit: int = 40) -> list[str]:
     """Lower-case words of the identifiers in ``code`` (snake_case and camelCase split)."""
@@ -35,15 +31,42 @@ def code_words(code: str, limit: int = 40) -> list[str]:
     return list(words)[:limit]
 
 
+_HINTS = (
+    ("raise ", ("check", "validate")),
+    ("print(", ("print", "report")),
+    ("log", ("log", "report")),
+    ("open(", ("read", "load")),
+    (".read", ("read", "load")),
+    (".write", ("write", "save")),
+    ("+=", ("sum", "count")),
+    (".append(", ("collect", "build")),
+    ("sort", ("sort",)),
+    ("split", ("parse", "split")),
+    ("self.", ("update",)),
+    ("return", ("get", "compute")),
+    ("", ("compute", "make")),
+)
+
+
+def verb_hints(code: str) -> list[str]:
+    """Verbs that fit what the code visibly does; the model chooses among these only."""
+    verbs: dict[str, None] = {}
+    for marker, words in _HINTS:
+        if marker in code:
+            verbs.update(dict.fromkeys(words))
+    return list(verbs)
+
+
 def name_grammar(code: str) -> str:
-    """A verb, then up to two words taken from the code itself, then ``(``.
+    """A verb that fits the code, then up to two words taken from the code itself, then ``(``.
 
     A tiny model left free invents non-words; restricted to this vocabulary it can
     only pick a plausible verb and the nouns the block actually talks about.
     """
-    nouns = [w for w in code_words(code) if w not in VERBS] or ["value"]
+    verbs = verb_hints(code)
+    nouns = [w for w in code_words(code) if w not in verbs] or ["value"]
     alt = lambda ws: " | ".join(f'"{w}"' for w in ws)  # noqa: E731
-    return f'root ::= verb ("_" noun)? ("_" noun)? "("\nverb ::= {alt(VERBS)}\nnoun ::= {alt(nouns)}\n'
+    return f'root ::= verb ("_" noun)? ("_" noun)? "("\nverb ::= {alt(verbs)}\nnoun ::= {alt(nouns)}\n'
 
 
 _GENERIC = {"func", "function", "foo", "bar", "baz", "main", "test", "helper", "do", "f", "fn", "method"}
@@ -93,23 +116,47 @@ def fallback_name(plan: ExtractPlan, taken: set[str]) -> str:
     return _unique("extracted", taken)
 
 
-def _prompt(plan: ExtractPlan, code: str) -> tuple[Message, ...]:
-    lines = code.splitlines()[:30]
-    facts = ["Use a verb and the nouns of the code, e.g. compute_total, parse_header, load_config."]
-    if plan.params:
-        facts.append("It takes " + ", ".join(plan.params) + ".")
-    if plan.returns:
-        facts.append("It returns " + ", ".join(plan.returns) + ".")
-    return (
-        Message("system", "You name Python functions. Answer with one short snake_case verb phrase."),
-        Message("user", "Name a function whose body is:\n```python\n" + "\n".join(lines) + "\n```\n" + " ".join(facts)),
-    )
+# Worked examples, as earlier turns: a small model copies the shape (verb fits the code).
+_SHOTS = (
+    ("if qty <= 0:\n    raise ValueError(qty)", "def check_qty("),
+    ("total = 0\nfor row in rows:\n    total += row.amount", "def sum_amount("),
+    ("with open(path) as fh:\n    text = fh.read()", "def read_text("),
+)
+
+
+def _ask(code: str, facts: list[str]) -> str:
+    return "Name a function whose body is:\n```python\n" + code + "\n```\n" + " ".join(facts)
+
+
+def _prompt(code: str, params: Sequence[str], returns: Sequence[str]) -> tuple[Message, ...]:
+    facts = []
+    if params:
+        facts.append("It takes " + ", ".join(params) + ".")
+    if returns:
+        facts.append("It returns " + ", ".join(returns) + ".")
+    messages = [Message("system", "You name Python functions: a verb that says what the code does, then its nouns.")]
+    for shot, answer in _SHOTS:
+        messages += [Message("user", _ask(shot, [])), Message("assistant", answer)]
+    messages.append(Message("user", _ask("\n".join(code.splitlines()[:30]), facts)))
+    return tuple(messages)
 
 
 def model_name(plan: ExtractPlan, code: str, backend: Backend, taken: set[str], samples: int = 4) -> str | None:
     """The most frequent valid, non-clashing name among a few short samples."""
+    return propose_name(code, plan.params, plan.returns, backend, lambda n: check_name(n, taken) is None, samples)
+
+
+def propose_name(
+    code: str,
+    params: Sequence[str],
+    returns: Sequence[str],
+    backend: Backend,
+    acceptable: Callable[[str], bool],
+    samples: int = 4,
+) -> str | None:
+    """The model's snake_case name for ``code`` (any language), if one is ``acceptable``."""
     request = CompletionRequest(
-        messages=_prompt(plan, code),
+        messages=_prompt(code, params, returns),
         n=samples,
         max_tokens=12,
         temperature=0.5,
@@ -121,6 +168,6 @@ def model_name(plan: ExtractPlan, code: str, backend: Backend, taken: set[str], 
     votes: dict[str, int] = {}
     for answer in completion.texts:
         name = answer.strip().split("(")[0].strip()
-        if name and name not in _GENERIC and check_name(name, taken) is None:
+        if name and name not in _GENERIC and acceptable(name):
             votes[name] = votes.get(name, 0) + 1
     return max(votes, key=lambda n: votes[n]) if votes else None

@@ -11,7 +11,7 @@ from typing import Any
 
 from codeloop.core.refactor import RefactorRefused
 from codeloop.core.refactor.pyflow import Flow, flow
-from codeloop.core.refactor.pyscope import ANNOT, DEL, GLOBAL, LOAD, NONLOCAL, STORE, Occurrence, occurrences, parameter_names, target_names, text
+from codeloop.core.refactor.pyscope import ANNOT, DEL, GLOBAL, LOAD, NONLOCAL, STORE, Occurrence, occurrences, parameter_annotations, parameter_names, target_names, text
 from codeloop.core.refactor.selection import Selection
 
 _LOOPS = ("for_statement", "while_statement")
@@ -31,6 +31,7 @@ class ExtractPlan:
     returns_from_function: bool  # the call becomes ``return name(...)``
     declarations: tuple[str, ...]  # "global x" / "nonlocal y" lines the new def needs
     pure: bool  # no attribute/subscript writes, no calls outside a small pure set
+    annotations: tuple[tuple[str, str], ...] = ()  # parameter -> the enclosing def's annotation, when still true
 
 
 def _line(node: Any) -> int:
@@ -297,6 +298,9 @@ def plan(sel: Selection) -> ExtractPlan:
     occs = occurrences(list(fn.child_by_field_name("body").named_children))
     same_scope = _walk_same_scope(sel.code)
     awaits = _check_control(sel, same_scope)
+    matches = [n for n in _walk_same_scope(list(fn.child_by_field_name("body").named_children)) if n.type == "match_statement"]
+    if matches:  # case patterns bind names in ways this dataflow does not model yet
+        raise RefactorRefused(f"{_qualname(sel)} has a match statement (line {_line(matches[0])}): extract-method does not support such functions yet")
     declared = {o.name: o.kind for o in occs if o.kind in (GLOBAL, NONLOCAL) and not o.nested}
     f = _facts(sel, params, occs, declared)
     kind, receiver = _kind(sel, params)
@@ -316,12 +320,15 @@ def plan(sel: Selection) -> ExtractPlan:
             "selection so that every path ends in a return, or leave the return out"
         )
     returns = _return_values(f, exposed, out, bound, wanted) if out is not None else ()
-    _check_handlers(sel, f.s_occs, f.outside, f.local)
+    _check_handlers(sel, f.s_occs, f.outside, f.local, set(returns))
     declarations = tuple(
         f"{declared[name]} {name}" for name in dict.fromkeys(o.name for o in f.s_occs if o.kind in (STORE, DEL)) if name in declared
     )
     ordered = [o.name for o in f.s_occs if o.name in wanted]
+    rebound = {o.name for o in occs if o.kind in (STORE, DEL) and (o.byte < sel.start_byte or f.in_loop(o) or o.nested)}
+    kept = tuple((n, a) for n, a in parameter_annotations(fn).items() if n in wanted and n not in rebound)
     return ExtractPlan(
+        annotations=kept,
         selection=sel,
         function_name=_qualname(sel),
         params=tuple(dict.fromkeys(ordered + list(wanted))),
@@ -335,7 +342,7 @@ def plan(sel: Selection) -> ExtractPlan:
     )
 
 
-def _check_handlers(sel: Selection, s_occs: list[Occurrence], outside: list[Occurrence], local: set[str]) -> None:
+def _check_handlers(sel: Selection, s_occs: list[Occurrence], outside: list[Occurrence], local: set[str], live: set[str]) -> None:
     """A value assigned before a later selected line raises must not be needed by whoever catches it.
 
     Inside a try (or a with, whose manager may swallow the exception), the original code
@@ -353,7 +360,7 @@ def _check_handlers(sel: Selection, s_occs: list[Occurrence], outside: list[Occu
     if guard is None:
         return
     last = sel.code[-1]
-    used_outside = {o.name for o in outside if o.kind == LOAD}
+    used_outside = {o.name for o in outside if o.kind == LOAD} | live  # live: read later, or by the next iteration
     for o in s_occs:
         if o.kind == STORE and not o.nested and o.name in local and o.name in used_outside and o.byte < last.start_byte:
             raise RefactorRefused(

@@ -93,7 +93,8 @@ def definition_lines(plan: ExtractPlan, name: str, lines: list[str]) -> list[str
     sel = plan.selection
     def_indent = _indent_of(lines[sel.outer.start_point[0]])
     body_indent = def_indent + _unit(plan, lines)
-    params = list(plan.params)
+    notes = dict(plan.annotations)
+    params = [f"{p}: {notes[p]}" if p in notes else p for p in plan.params]
     if plan.kind in ("method", "classmethod") and plan.receiver:
         params.insert(0, plan.receiver)
     head = []

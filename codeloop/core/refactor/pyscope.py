@@ -258,3 +258,16 @@ def target_names(node: Any) -> set[str]:
     walker = _Walker()
     walker.target(node)
     return {o.name for o in walker.out if o.kind == STORE}
+
+
+def parameter_annotations(function: Any) -> dict[str, str]:
+    """``name -> annotation text`` for the annotated parameters of a def."""
+    found = {}
+    params = function.child_by_field_name("parameters")
+    for param in params.named_children if params is not None else []:
+        if param.type in ("typed_parameter", "typed_default_parameter"):
+            kind = param.child_by_field_name("type")
+            name = param.child_by_field_name("name") or next((c for c in param.named_children if c.type == "identifier"), None)
+            if kind is not None and name is not None and name.type == "identifier":
+                found[text(name)] = text(kind)
+    return found

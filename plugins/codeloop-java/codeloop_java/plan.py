@@ -7,8 +7,8 @@ from typing import Any
 
 from codeloop.core.refactor import RefactorRefused
 
-from codeloop_java.extract import _JUMP_TARGETS, _LOOPS, _NESTED, JavaSelection, _walk
-from codeloop_java.resolve import Local, Use, declarations, text, uses
+from codeloop_java.selection import _JUMP_TARGETS, _LOOPS, _NESTED, JavaSelection, _walk
+from codeloop_java.resolve import Local, declarations, text, uses
 
 
 @dataclass(frozen=True)
@@ -164,7 +164,7 @@ def _top_statement(node: Any, top_level: set[int]) -> Any:
 
 def _final_fields(method: Any) -> set[str]:
     body = method.parent
-    names = set()
+    names: set[str] = set()
     for field in body.named_children if body is not None else []:
         if field.type == "field_declaration" and any(c.type == "modifiers" and "final" in text(c).split() for c in field.children):
             names.update(text(d.child_by_field_name("name")) for d in field.children_by_field_name("declarator"))
