@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import fail_refused, fail_usage
+from codeloop.cli.common import fail_refused, fail_usage, test_command
 from codeloop.errors import RefusedError, UsageError
 
 app = typer.Typer(
@@ -92,7 +92,7 @@ def extract_method(
     try:
         start, end = parse_lines(lines)
         root, rel, source, extractor = _locate(file)
-        command = refactor_verify.configured_test_command(root, test_cmd)
+        command = test_command(root, test_cmd, default=None)  # no configured tests: none run
         result = extractor.extract(source, rel, start, end, name, _backend(name, no_model, backend, model, base_url))
     except UsageError as exc:
         fail_usage(str(exc), json_out)

@@ -6,21 +6,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from codeloop.cli.common import project_config
 from codeloop.core.refactor import RefactorRefused
 from codeloop.errors import UsageError
-
-
-def configured_test_command(root: Path, given: str | None) -> str | None:
-    """--test-cmd, else [tool.codeloop] test-cmd, else None (no test run)."""
-    if given is not None:
-        if not given.strip():
-            raise UsageError("--test-cmd is empty: pass the command that runs your tests, e.g. --test-cmd 'python -m pytest -q'")
-        return given
-    configured = project_config(root).get("test-cmd")
-    if configured is not None and not isinstance(configured, str):
-        raise UsageError("[tool.codeloop] test-cmd in pyproject.toml must be a string")
-    return configured or None
 
 
 def verify(root: Path, rel: str, result: Any, extractor: Any, command: str | None, check: bool, console: Any) -> dict[str, str]:
