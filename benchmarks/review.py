@@ -16,6 +16,11 @@ Configurations run side by side on the same diffs in one process (one model load
 The model's answers are cached by prompt, so "full" and "model" ask it each question once.
 
     python benchmarks/review.py --limit 30
+
+Measured 2026-12-01 (2 shared CPU cores, heavily loaded), 20 tasks (every 5th, Python/0..95):
+recall full 16/20, facts 16/20 (17/20 after deletion-only changes were anchored), model 4/20,
+model@1 19/20; false alarms 0/20 for all but model@1 (20/20): the self-score filter is what
+makes the model usable, and here it adds no recall beyond the facts.
 """
 
 from __future__ import annotations
