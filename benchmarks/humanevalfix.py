@@ -34,6 +34,14 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "humanevalpack" / "python.jsonl"
 
 
+# The three tier settings of the routing study, side by side.
+DEFAULT_CONFIGS = [
+    "cheap:--no-model",
+    "model:--tiers model",
+    "routed:",
+]
+
+
 def load_tasks(path: Path) -> list[dict]:
     with path.open() as handle:
         return [json.loads(line) for line in handle if line.strip()]
@@ -97,11 +105,28 @@ def main() -> int:
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--limit", type=int, default=164)
     parser.add_argument("--config", action="append", default=[], help="NAME:ARGS for codeloop fix (repeatable)")
+    parser.add_argument("--budget", type=float, default=120.0, help="--time-budget per task for every config")
     parser.add_argument("--task-timeout", type=float, default=900.0)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--report", type=Path, help="only print the table of a (possibly cut-short) results .jsonl")
     args = parser.parse_args()
-    configs = [parse_config(c) for c in (args.config or ["default:"])]
-    tasks = load_tasks(args.data)[args.start : args.start + args.limit]
+    if args.report:
+        rows_of: dict[str, list[dict]] = defaultdict(list)
+        for line in args.report.read_text().splitlines():
+            row = json.loads(line)
+            rows_of[row["config"]].append(row)
+        # Only tasks every config finished, so the columns stay comparable.
+        done = set.intersection(*({r["task"] for r in items} for items in rows_of.values()))
+        print_table({name: [r for r in items if r["task"] in done] for name, items in rows_of.items()}, len(done))
+        return 0
+    configs = [parse_config(c) for c in (args.config or DEFAULT_CONFIGS)]
+    chosen = load_tasks(args.data)[args.start : args.start + args.limit]
+    # A few tasks ship no example test: with nothing visible to verify against, codeloop
+    # cannot be asked to fix them (it would be judged on tests it never saw).
+    tasks = [t for t in chosen if t["example_test"].strip()]
+    if len(tasks) < len(chosen):
+        skipped = sorted(set(t["task_id"] for t in chosen) - set(t["task_id"] for t in tasks))
+        print(f"skipping {len(skipped)} tasks without an example test: {', '.join(skipped)}", file=sys.stderr)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log = (args.out / f"humanevalfix-{stamp}.jsonl").open("w")
@@ -110,7 +135,7 @@ def main() -> int:
         for n, task in enumerate(tasks, 1):
             for name, extra in configs:
                 repo = make_repo(task, Path(tmp) / name)
-                payload = run_fix(repo, extra, args.task_timeout)
+                payload = run_fix(repo, ["--time-budget", str(args.budget), *extra], args.task_timeout)
                 solution = (repo / "solution.py").read_text()
                 row = {
                     "task": task["task_id"], "config": name, "bug_type": task["bug_type"],

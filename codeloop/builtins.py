@@ -17,9 +17,14 @@ def register_backends(register: Any) -> None:
 
 @hookimpl
 def register_languages(register: Any) -> None:
+    from codeloop.analysis.go_lang import GO
+    from codeloop.analysis.java_lang import JAVA
+    from codeloop.analysis.javascript_lang import JAVASCRIPT
     from codeloop.analysis.python_lang import PYTHON
+    from codeloop.analysis.typescript_lang import TSX, TYPESCRIPT
 
-    register(PYTHON)
+    for language in (PYTHON, JAVASCRIPT, TYPESCRIPT, TSX, JAVA, GO):
+        register(language)
 
 
 @hookimpl
@@ -36,3 +41,10 @@ def register_candidate_generators(register: Any) -> None:
     from codeloop.core.fix.mutants import python
 
     register("python", python.generate)
+
+
+@hookimpl
+def register_extractors(register: Any) -> None:
+    from codeloop.core.refactor.extract import PythonExtractor
+
+    register("python", PythonExtractor())

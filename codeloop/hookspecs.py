@@ -35,5 +35,15 @@ def register_candidate_generators(register: Any) -> None:
 
 
 @hookspec
+def register_extractors(register: Any) -> None:
+    """Call ``register(language_name, extractor)`` for ``codeloop refactor extract-method``.
+
+    An extractor has ``extract(source, path, start, end, name, backend) -> Extraction``
+    (codeloop.core.refactor.extract) and ``check_built(workdir, path) -> str | None``
+    (an extra check run in a sandbox copy, e.g. compiling; None when it passes).
+    """
+
+
+@hookspec
 def register_commands(app: Any) -> None:
     """Add typer commands to the CLI app (outside plugins only; built-ins are static)."""

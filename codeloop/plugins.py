@@ -64,3 +64,7 @@ def candidate_generators() -> dict[str, list[Any]]:
 
     plugin_manager().hook.register_candidate_generators(register=register)
     return found
+
+
+def extractors() -> dict[str, Any]:
+    return _collect("register_extractors")

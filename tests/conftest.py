@@ -65,3 +65,17 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         text=True,
         timeout=timeout,
     )
+
+
+def run_repair(repo: Path, tiers: list, options, command: str = "python -m pytest -q", workers: int = 1, cache=None):  # type: ignore[no-untyped-def]
+    """Drive the repair loop on ``repo`` to the end: (FixResult, every event it yielded)."""
+    from codeloop.analysis.languages import language_for_path
+    from codeloop.cli.fix import drive
+    from codeloop.core.fix.loop import repair
+    from codeloop.runners.pytest_runner import PytestRunner
+    from codeloop.workspace.sandbox import SandboxPool
+
+    events: list = []
+    with SandboxPool(repo, size=workers) as pool:
+        result = drive(repair(pool, PytestRunner(command), tiers, language_for_path, options, cache), events.append)
+    return result, events

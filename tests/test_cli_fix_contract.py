@@ -87,3 +87,32 @@ def test_help_is_fast_and_lazy(tmp_path):
     code = "import sys, codeloop.cli.app as a; print(sorted(m for m in ('llama_cpp', 'tree_sitter', 'git', 'httpx') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(PROJECT_ROOT)})
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_ctrl_c_mid_run_leaves_the_tree_and_no_sandboxes(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import PROJECT_ROOT
+
+    files = {
+        "calc.py": "def add(a, b):\n    return a - b\n",
+        "test_calc.py": "import time\nfrom calc import add\n\n\ndef test_add():\n    time.sleep(1)\n    assert add(2, 3) == 5\n",
+    }
+    repo = make_repo(tmp_path / "r", files)
+    (repo / "calc.py").write_text(files["calc.py"] + "# uncommitted\n")
+    before = snapshot(repo)
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT), "TMPDIR": str(tmpdir)}
+    proc = subprocess.Popen([sys.executable, "-m", "codeloop", "fix", str(repo), "--no-model"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(4)  # inside the baseline or the first candidates
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "interrupted" in err.strip().splitlines()[-1]
+    assert snapshot(repo) == before
+    assert not [p for p in tmpdir.iterdir() if p.name.startswith("codeloop-")]  # sandboxes removed

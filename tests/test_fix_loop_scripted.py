@@ -7,15 +7,11 @@ never-touch-tests rule) is checked exactly.
 
 from pathlib import Path
 
-from codeloop.analysis.languages import language_for_path
 from codeloop.core.events import CandidateChecked, Note
 from codeloop.core.fix.context import FixOptions
-from codeloop.core.fix.loop import repair
 from codeloop.core.fix.model_tier import ModelTier
-from codeloop.runners.pytest_runner import PytestRunner
-from codeloop.workspace.sandbox import SandboxPool
 
-from tests.conftest import make_repo, snapshot
+from tests.conftest import make_repo, run_repair, snapshot
 from tests.fakes import ScriptedBackend
 
 FILES = {
@@ -25,15 +21,9 @@ FILES = {
 
 
 def drive(repo: Path, backend: ScriptedBackend, **opts):
-    options = FixOptions(**{"samples": 3, "max_rounds": 2, "time_budget": 120, **opts})
-    events = []
-    with SandboxPool(repo) as pool:
-        loop = repair(pool, PytestRunner("python -m pytest -q"), [ModelTier(lambda: backend)], language_for_path, options)
-        while True:
-            try:
-                events.append(next(loop))
-            except StopIteration as stop:
-                return stop.value, events
+    # line_samples=0: these tests are about whole-function answers and self-debug rounds.
+    options = FixOptions(**{"samples": 3, "max_rounds": 2, "time_budget": 120, "line_samples": 0, **opts})
+    return run_repair(repo, [ModelTier(lambda: backend)], options)
 
 
 def test_scripted_first_passing_candidate_wins_and_tree_is_untouched(tmp_path):

@@ -96,4 +96,14 @@ def called_names(language: Language, source: bytes, span: FunctionSpan) -> list[
             visit(child)
 
     visit(tree.root_node)
+    if tree.language.id_for_node_kind("call", True) is not None:
+        return list(seen)
+    # The visitor reads Python-shaped `call` nodes; other grammars name theirs
+    # differently, so their tag query's call references inside the span stand in.
+    from codeloop.analysis.tags import extract
+
+    first, last = source.count(b"\n", 0, span.start_byte) + 1, source.count(b"\n", 0, span.end_byte) + 1
+    for ref in extract(language, source).references:
+        if ref.kind == "call" and first <= ref.line <= last:
+            seen.setdefault(ref.name, None)
     return list(seen)

@@ -39,6 +39,8 @@ class Language:
     function_node_types: tuple[str, ...]
     class_node_types: tuple[str, ...]
     queries_package: str = "codeloop.analysis.queries"
+    # Grammars that share node types (TypeScript and TSX) share one query file.
+    query_name: str = ""
     extra: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
 
     def is_test_file(self, relpath: str) -> bool:
@@ -50,7 +52,8 @@ class Language:
 
     def query_text(self, kind: str) -> str:
         """The .scm query of this kind ("tags", ...) shipped as package data."""
-        return (resources.files(self.queries_package) / f"{self.name}-{kind}.scm").read_text()
+        stem = self.query_name or self.name
+        return (resources.files(self.queries_package) / f"{stem}-{kind}.scm").read_text()
 
 
 @functools.cache
@@ -58,6 +61,14 @@ def parser_for(language: Language) -> Any:
     import tree_sitter
 
     return tree_sitter.Parser(tree_sitter.Language(language.grammar()))
+
+
+@functools.cache
+def query_for(language: Language, kind: str) -> Any:
+    """The compiled query of this kind (compiled once per process: it takes milliseconds)."""
+    import tree_sitter
+
+    return tree_sitter.Query(tree_sitter.Language(language.grammar()), language.query_text(kind))
 
 
 def language_for_path(relpath: str) -> Language | None:

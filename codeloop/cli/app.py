@@ -6,8 +6,12 @@ import sys
 
 import typer
 
+from codeloop.cli import bench as bench_cmd
 from codeloop.cli import commit_msg as commit_msg_cmd
 from codeloop.cli import fix as fix_cmd
+from codeloop.cli import generate as generate_cmd
+from codeloop.cli import map as map_cmd
+from codeloop.cli import refactor as refactor_cmd
 from codeloop.cli import review as review_cmd
 from codeloop.cli import undo as undo_cmd
 
@@ -20,8 +24,12 @@ app = typer.Typer(
 )
 app.command("fix")(fix_cmd.fix)
 app.command("undo")(undo_cmd.undo)
+app.add_typer(refactor_cmd.app, name="refactor")
+app.command("map")(map_cmd.map_repo)
 app.command("review")(review_cmd.review)
 app.command("commit-msg")(commit_msg_cmd.commit_msg)
+app.command("generate")(generate_cmd.generate)
+app.add_typer(bench_cmd.app, name="bench")
 
 
 def main() -> None:

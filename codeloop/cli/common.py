@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, NoReturn, overload
 
 import typer
 
@@ -44,7 +44,16 @@ def project_config(root: Path) -> dict[str, Any]:
     return section if isinstance(section, dict) else {}
 
 
-def test_command(root: Path, given: str | None) -> str:
+@overload
+def test_command(root: Path, given: str | None) -> str: ...
+
+
+@overload
+def test_command(root: Path, given: str | None, default: None) -> str | None: ...
+
+
+def test_command(root: Path, given: str | None, default: str | None = DEFAULT_TEST_CMD) -> str | None:
+    """--test-cmd, else ``[tool.codeloop] test-cmd``, else ``default`` (None: run no tests)."""
     if given is not None:
         if not given.strip():
             raise UsageError("--test-cmd is empty: pass the command that runs your tests, e.g. --test-cmd 'python -m pytest -q'")
@@ -52,7 +61,7 @@ def test_command(root: Path, given: str | None) -> str:
     configured = project_config(root).get("test-cmd")
     if configured is not None and not isinstance(configured, str):
         raise UsageError("[tool.codeloop] test-cmd in pyproject.toml must be a string")
-    return configured or DEFAULT_TEST_CMD
+    return configured or default
 
 
 __all__ = ["RefusedError", "UsageError", "fail_usage", "fail_refused", "project_config", "test_command"]

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 import os
+import sys
+from collections.abc import Callable, Generator
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
+
+if TYPE_CHECKING:
+    from codeloop.analysis.languages import Language
+    from codeloop.core.fix.mutants.base import MutationGenerator
 
 from codeloop.cli.common import fail_refused, fail_usage, test_command
 from codeloop.errors import RefusedError, UsageError
@@ -33,16 +39,15 @@ def fix(
     workers: int = typer.Option(0, "--workers", help="Candidates validated in parallel (default: one per CPU core)."),
 ) -> None:
     """Repair the code so that the test command passes."""
-    from codeloop.cli.render import EventRenderer, make_console, print_diff
     from codeloop.analysis.languages import language_for_path
-    from codeloop.core.fix.context import FixOptions
-    from codeloop.core.fix.loop import FixResult, repair
+    from codeloop.cli.render import EventRenderer, make_console, print_diff
     from codeloop.core.fix.cheap_tier import CheapTier
+    from codeloop.core.fix.context import FixOptions
+    from codeloop.core.fix.loop import repair
     from codeloop.core.fix.model_tier import ModelTier
-    from codeloop.workspace.cache import SpectrumFiles
     from codeloop.models.factory import check_backend_options, make_backend
     from codeloop.runners.pytest_runner import make_runner
-    from codeloop.workspace import checkpoint
+    from codeloop.workspace.cache import SpectrumFiles
     from codeloop.workspace.git import find_project
     from codeloop.workspace.sandbox import SandboxPool
 
@@ -68,16 +73,15 @@ def fix(
         "model": lambda: ModelTier(lambda: make_backend(backend, model_path=model, base_url=base_url, model_name=model_name)),
     }
     tiers = [available[name]() for name in tier_names]
-    result: FixResult
     try:
         with SandboxPool(root, size=n_workers) as pool, EventRenderer(console) as renderer:
             loop = repair(pool, make_runner(command), tiers, language_for_path, options, SpectrumFiles(root))  # type: ignore[arg-type]
-            while True:
-                try:
-                    renderer.handle(next(loop))
-                except StopIteration as stop:
-                    result = stop.value
-                    break
+            result = drive(loop, renderer.handle)
+        applied = _apply(root, result, dry_run)
+    except KeyboardInterrupt:
+        # Typer would exit 130 silently; say what the user most wants to know.
+        print("codeloop: interrupted; your working tree is unchanged", file=sys.stderr)
+        raise typer.Exit(130) from None
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     except Exception as exc:  # a bug of ours: say so, keep the tree as it was
@@ -85,15 +89,6 @@ def fix(
 
         traceback.print_exc()
         fail_refused(f"internal error ({type(exc).__name__}: {exc}); nothing was changed", json_out)
-
-    applied = False
-    if result.status == "fixed" and result.changes is not None and not dry_run:
-        try:
-            checkpoint.apply(root, result.changes, label="fix")
-            applied = True
-        except RefusedError as exc:
-            result.status = "unfixed"
-            result.message = str(exc)
 
     if json_out:
         payload = result.to_dict()
@@ -107,6 +102,30 @@ def fix(
     if result.status in ("fixed", "passing"):
         raise typer.Exit(0)
     raise typer.Exit(1)
+
+
+def drive(loop: Generator[Any, None, Any], handle: Callable[[Any], None]) -> Any:
+    """Run a core generator to the end, handing every event to ``handle``; its return value."""
+    while True:
+        try:
+            handle(next(loop))
+        except StopIteration as stop:
+            return stop.value
+
+
+def _apply(root: Path, result: Any, dry_run: bool) -> bool:
+    """Write the verified winner (undo checkpoint first); False when nothing was written."""
+    from codeloop.workspace import checkpoint
+
+    if result.status != "fixed" or result.changes is None or dry_run:
+        return False
+    try:
+        checkpoint.apply(root, result.changes, label="fix")
+    except RefusedError as exc:
+        result.status = "unfixed"
+        result.message = str(exc)
+        return False
+    return True
 
 
 _TIERS = ("cheap", "model")
@@ -124,10 +143,11 @@ def _tier_names(given: str | None, no_model: bool) -> list[str]:
     return list(dict.fromkeys(names))
 
 
-def generators_for(language: object) -> list[object]:
+def generators_for(language: Language) -> list[MutationGenerator]:
+    """The cheap tier's generators registered for ``language`` (built-in or plugin)."""
     from codeloop import plugins
 
-    return plugins.candidate_generators().get(getattr(language, "name", ""), [])
+    return plugins.candidate_generators().get(language.name, [])
 
 
 def _summary(result: object, applied: bool, dry_run: bool) -> str:
@@ -135,16 +155,15 @@ def _summary(result: object, applied: bool, dry_run: bool) -> str:
 
     assert isinstance(result, FixResult)
     s = result.stats
-    spent = (
-        f"{s.candidates} candidates tested in {s.rounds} round(s), {s.llm_calls} model calls, "
-        f"{s.completion_tokens} tokens generated, {result.seconds:.0f}s"
-    )
+    model = f" in {s.rounds} model round(s) ({s.llm_calls} model calls, {s.completion_tokens} tokens generated)" if s.llm_calls else ""
+    spent = f"{s.candidates} candidates tested{model}, {result.seconds:.0f}s"
     if result.status == "passing":
         return "The test command already passes: nothing to fix."
     if result.status == "fixed":
         where = "applied to your working tree (codeloop undo reverts it)" if applied else "not applied (--dry-run)"
         return (
             f"Fixed: the {result.stage} tier found a patch to {', '.join(result.changes.paths if result.changes else [])} "
-            f"that makes the whole test command pass; {where}. {s.plausible} plausible patch(es); {spent}."
+            f"({result.winner}) that makes the whole test command pass; {where}. "
+            f"{s.plausible} candidate(s) passed; {spent}."
         )
     return f"Not fixed: {result.message}. Your working tree is unchanged. {spent}."

@@ -55,7 +55,8 @@ class EventRenderer:
     def handle(self, event: ev.Event) -> None:
         if isinstance(event, ev.StageStarted):
             self.stage = event.stage
-            self._line(f"[{event.stage}] {event.detail}".rstrip())
+            if event.detail or event.stage != "localize":  # Localized says the rest
+                self._line(f"[{event.stage}] {event.detail}".rstrip())
         elif isinstance(event, ev.TestsRan):
             state = "pass" if event.passed else f"{len(event.failed)} failing"
             self._line(f"[tests] {event.purpose}: {state} ({event.seconds:.1f}s)")

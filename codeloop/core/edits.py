@@ -36,7 +36,7 @@ def header_and_body_indent(source: str) -> tuple[str, str]:
     first = node.body[0]
     body_line = lines[first.lineno - 1]
     indent = body_line[: len(body_line) - len(body_line.lstrip())] or "    "
-    docstring = isinstance(first, ast.Expr) and isinstance(getattr(first, "value", None), ast.Constant) and isinstance(first.value.value, str)
+    docstring = isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str)
     end = (first.end_lineno or first.lineno) if docstring else first.lineno - 1
     if end < node.lineno:  # one-line def ("def f(): return 1"): nothing to pin
         return "", indent
@@ -75,7 +75,7 @@ def extract_function(answer: str, prefill: str, name: str) -> str | None:
     lines = code[match.start() :].splitlines()
     # Keep decorators directly above the def.
     before = code[: match.start()].splitlines()
-    decorators = []
+    decorators: list[str] = []
     for line in reversed(before):
         if line.strip().startswith("@"):
             decorators.insert(0, line)

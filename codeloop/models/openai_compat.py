@@ -67,14 +67,22 @@ class OpenAIBackend:
                 last = exc
             time.sleep(delay)
             delay *= 2
+        if isinstance(last, (httpx.TransportError, httpx.TimeoutException)):
+            raise UsageError(
+                f"cannot reach the model server at {self.base_url} ({type(last).__name__}) after {self.retries + 1} tries: "
+                "start it or pass the right --base-url"
+            )
         raise ConnectionError(f"{self.base_url}{path} failed after {self.retries + 1} tries: {last}")
 
     def complete(self, request: CompletionRequest) -> Completion:
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
         if request.prefill:
+            # With a grammar the answer is forced to be the continuation itself; without
+            # one, ask for the whole code starting with the prefill (parsed either way).
+            ask = "Write only the code that continues it" if request.grammar else "Start your answer with"
             messages[-1] = {
                 "role": messages[-1]["role"],
-                "content": messages[-1]["content"] + f"\n\nStart your answer with:\n{request.prefill}",
+                "content": messages[-1]["content"] + f"\n\n{ask}:\n{request.prefill}",
             }
         body: dict[str, Any] = {
             "model": self.model_name,
@@ -86,6 +94,8 @@ class OpenAIBackend:
         }
         if request.stop:
             body["stop"] = list(request.stop)
+        if request.grammar:
+            body["grammar"] = request.grammar  # llama.cpp's server honours GBNF; others ignore it
         if request.json_schema is not None:
             body["response_format"] = {
                 "type": "json_object",

@@ -55,7 +55,7 @@ class TestReport:
 
 
 class TestRunner(Protocol):
-    __test__ = False  # not a pytest test class
+    __test__: bool = False  # not a pytest test class
 
     command: str
 

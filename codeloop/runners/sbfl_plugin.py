@@ -11,7 +11,7 @@ import os
 
 import coverage
 
-_state = {}
+_state: dict = {}  # type: ignore[type-arg]
 
 
 def pytest_configure(config):

@@ -56,10 +56,15 @@ class Checkpoint:
 
 
 def apply(root: Path, changes: ChangeSet, label: str = "fix") -> Checkpoint:
-    """Write ``changes`` into ``root``; refuse if a target changed since it was read."""
+    """Write ``changes`` into ``root``; refuse if a target changed since it was read.
+
+    A change whose ``before`` is "" and whose file does not exist creates the file;
+    undo removes it again.
+    """
+    created = {c.path for c in changes.files if c.before == "" and not (root / c.path).exists()}
     for change in changes.files:
         current = (root / change.path).read_bytes() if (root / change.path).exists() else None
-        if current != change.before.encode("utf-8"):
+        if change.path not in created and current != change.before.encode("utf-8"):
             raise RefusedError(
                 f"{change.path} changed while codeloop was working; nothing was applied (run it again)"
             )
@@ -69,18 +74,24 @@ def apply(root: Path, changes: ChangeSet, label: str = "fix") -> Checkpoint:
     for i, change in enumerate(changes.files):
         (undo_dir / f"{i}.before").write_bytes(change.before.encode("utf-8"))
         manifest["files"].append(  # type: ignore[attr-defined]
-            {"path": change.path, "before": f"{i}.before", "after_sha256": _sha(change.after.encode("utf-8"))}
+            {"path": change.path, "before": f"{i}.before", "after_sha256": _sha(change.after.encode("utf-8")),
+             "created": change.path in created}
         )
     (undo_dir / "manifest.json").write_text(json.dumps(manifest, indent=2))
     written: list[tuple[Path, bytes]] = []
     try:
         for change in changes.files:
             target = root / change.path
+            if change.path in created:
+                target.parent.mkdir(parents=True, exist_ok=True)
             _write_atomic(target, change.after.encode("utf-8"))
             written.append((target, change.before.encode("utf-8")))
     except BaseException:
         for target, before in written:
-            _write_atomic(target, before)
+            if target.relative_to(root).as_posix() in created:
+                target.unlink(missing_ok=True)
+            else:
+                _write_atomic(target, before)
         shutil.rmtree(undo_dir, ignore_errors=True)
         raise
     return Checkpoint(undo_dir, [c.path for c in changes.files])
@@ -109,7 +120,10 @@ def undo(root: Path) -> list[str]:
             )
     restored = []
     for entry in manifest["files"]:
-        _write_atomic(root / entry["path"], (checkpoint / entry["before"]).read_bytes())
+        if entry.get("created"):
+            (root / entry["path"]).unlink()
+        else:
+            _write_atomic(root / entry["path"], (checkpoint / entry["before"]).read_bytes())
         restored.append(entry["path"])
     shutil.rmtree(checkpoint)
     return restored

@@ -28,6 +28,15 @@ GeneratorsFor = Callable[[Language], list[MutationGenerator]]
 
 
 @dataclass(frozen=True)
+class CheapNotes:
+    """What the cheap tier hands the next tier (``ctx.notes["cheap"]``)."""
+
+    tried: int
+    total: int
+    changed_failure: dict[str, list[int]]  # path -> lines where a mutant changed the failure
+
+
+@dataclass(frozen=True)
 class Mutant:
     path: str
     mutation: Mutation
@@ -44,11 +53,15 @@ def target_lines(ctx: RepairContext, max_lines: int) -> dict[str, dict[int, floa
     targets: dict[str, dict[int, float]] = {}
     ranking = ctx.ranking
     if ranking is not None:
-        for ranked in ranking.lines:
+        # SBFL ties are common (every line a failing test runs and no passing test does);
+        # a traceback frame on the line breaks them: an exception was raised there.
+        ordered = sorted(ranking.lines, key=lambda r: -(r.score + (0.5 if (r.path, r.line) in ctx.frame_lines else 0.0)))
+        for ranked in ordered:
             language = ctx.language_for(ranked.path)
             if language is None or language.is_test_file(ranked.path):
                 continue
-            targets.setdefault(ranked.path, {})[ranked.line] = ranked.score
+            bonus = 0.5 if (ranked.path, ranked.line) in ctx.frame_lines else 0.0
+            targets.setdefault(ranked.path, {})[ranked.line] = ranked.score + bonus
             if sum(len(v) for v in targets.values()) >= max_lines:
                 break
     if not targets:
@@ -69,10 +82,13 @@ def mutants(ctx: RepairContext, generators_for: GeneratorsFor, max_lines: int) -
         source = text.encode("utf-8")
         root = parse(language, source).root_node
         seen: set[bytes] = set()
+        syntax_ok = language.extra.get("syntax_ok")  # a stricter check than tree-sitter's, if any
         for generate in generators_for(language):
             for mutation in generate(root, source, lines.keys()):
                 after = mutation.apply(source)
                 if after in seen or after == source or parse(language, after).root_node.has_error:
+                    continue
+                if syntax_ok is not None and not syntax_ok(after.decode("utf-8", "replace")):
                     continue
                 seen.add(after)
                 change = ChangeSet((FileChange(path, text, after.decode("utf-8")),))
@@ -127,15 +143,13 @@ class CheapTier:
                         changed_failure.setdefault(mutant.path, []).append(mutant.mutation.line)
                     if tried % 10 == 0 or verdict.passed:
                         yield TierProgress(self.name, tried, total, len(passing))
-        ctx.notes["cheap"] = {
-            "tried": tried,
-            "total": total,
-            "changed_failure": {p: sorted(set(lines)) for p, lines in changed_failure.items()},
-        }
+        ctx.notes["cheap"] = CheapNotes(tried, total, {p: sorted(set(lines)) for p, lines in changed_failure.items()})
         if not passing:
             yield TierProgress(self.name, tried, total, 0)
             left = total - tried
             yield Note(f"cheap tier: {tried} mutants tried, none passes" + (f" ({left} left untried: budget share spent)" if left else ""))
             return None
-        best = min(passing, key=lambda m: (m.candidate.changes.size(), m.order))
+        # Ties go to the mutant tried first (the queue order), never to thread timing.
+        position = {id(m): i for i, m in enumerate(pending)}
+        best = min(passing, key=lambda m: (m.candidate.changes.size(), m.order, position[id(m)]))
         return best.candidate

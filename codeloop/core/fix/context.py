@@ -23,6 +23,7 @@ class FixOptions:
     seed: int = 0
     temperature: float = 0.8
     max_new_tokens: int = 320
+    line_samples: int = 12  # single-line rewrites per round at the most suspicious lines
     explain: bool = True  # self-debug: explain the failure before refining
     max_suspects: int = 3
 
@@ -66,6 +67,7 @@ class RepairContext:
     deadline: float
     stats: Stats = field(default_factory=Stats)
     ranking: Ranking | None = None  # SBFL line suspiciousness, when the runner can collect it
+    frame_lines: set[tuple[str, int]] = field(default_factory=set)  # traceback lines in source
     notes: dict[str, object] = field(default_factory=dict)  # what one tier learned, for the next
 
     def remaining(self) -> float:

@@ -111,6 +111,16 @@ class Localizer:
                 sources.append(source)
         return TestContext(failure.test_id, failure.message, tuple(sources))
 
+    def frame_lines(self, report: TestReport) -> set[tuple[str, int]]:
+        """(repo path, line) of every traceback frame in non-test source: where it broke."""
+        found = set()
+        for failure in report.failures:
+            for frame in failure.frames:
+                rel = normalize_path(frame.path, self.run_root, self.known)
+                if rel is not None and not self._is_test(rel):
+                    found.add((rel, frame.line))
+        return found
+
     def suspects(self, report: TestReport, ranking: Ranking | None = None) -> list[Suspect]:
         """Functions ranked by traceback frames, calls from the failing tests and SBFL."""
         ranked = self._from_failures(report)

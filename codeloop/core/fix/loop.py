@@ -125,6 +125,7 @@ def repair(
         deadline=deadline,
         stats=stats,
         ranking=ranking,
+        frame_lines=localizer.frame_lines(baseline),
     )
     result = FixResult("unfixed", stats=stats, suspects=[s.key for s in suspects[:10]], failing_tests=baseline.failed_ids)
     for tier in tiers:

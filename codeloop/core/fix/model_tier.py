@@ -15,18 +15,49 @@ from dataclasses import dataclass
 from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.edits import (
     FENCE,
-    body_grammar,
-    extract_function,
     function_source,
     header_and_body_indent,
     replace_function,
     same_code,
 )
-from codeloop.core.events import CandidateChecked, CandidatesSampled, Note, RoundFinished, StageStarted
+from codeloop.core.events import (
+    CandidateChecked,
+    CandidatesSampled,
+    Note,
+    RoundFinished,
+    StageStarted,
+)
 from codeloop.core.fix import prompts
+from codeloop.core.fix.answer_forms import AnswerForm, single_line, whole_function
+from codeloop.core.fix.cheap_tier import CheapNotes
 from codeloop.core.fix.context import Candidate, RepairContext, TierRun, Verdict
 from codeloop.core.fix.localize import Suspect
 from codeloop.models.base import Backend, CompletionRequest, Message, PromptTooLongError
+
+PlanEntry = tuple[Suspect, tuple[Message, ...], int, int, AnswerForm]
+
+
+def suspicious_lines(ctx: RepairContext, suspect: Suspect, limit: int) -> list[tuple[int, float]]:
+    """(0-based line in the dedented function, weight), most suspicious first.
+
+    SBFL scores within the function, raised where the cheap tier saw a one-token edit
+    change the failure; without a spectrum, every body line counts the same.
+    """
+    span = suspect.function
+    cheap = ctx.notes.get("cheap")
+    changed = set(cheap.changed_failure.get(suspect.path, [])) if isinstance(cheap, CheapNotes) else set()
+    # The header (decorators, signature, docstring) is the spec, never the target.
+    header, _ = header_and_body_indent(function_source(ctx.read(suspect.path), span))
+    first_body_line = span.start_line + max(1, header.count("\n"))
+    scored = []
+    for line in range(first_body_line, span.end_line + 1):
+        score = ctx.ranking.score(suspect.path, line) if ctx.ranking is not None else 0.5
+        if line in changed:
+            score += 0.5
+        if score > 0:
+            scored.append((line - span.start_line, score))
+    scored.sort(key=lambda item: (-item[1], item[0]))
+    return scored[:limit]
 
 
 @dataclass
@@ -62,11 +93,11 @@ class ModelTier:
             self._backend = self._backend_factory()
         return self._backend
 
-    def _sample(self, ctx: RepairContext, messages: tuple[Message, ...], prefill: str, grammar: str | None, n: int, seed: int, temperature: float) -> list[str]:
+    def _sample(self, ctx: RepairContext, messages: tuple[Message, ...], prefill: str, grammar: str | None, n: int, seed: int, temperature: float, max_tokens: int = 0) -> list[str]:
         request = CompletionRequest(
             messages=messages,
             n=n,
-            max_tokens=ctx.options.max_new_tokens,
+            max_tokens=max_tokens or ctx.options.max_new_tokens,
             temperature=temperature,
             seed=seed,
             prefill=prefill,
@@ -104,23 +135,20 @@ class ModelTier:
             plan = self._plan_round(ctx, suspects, best, round_no)
             tried = passed = 0
             new_failures: set[str] = set()
-            for suspect, messages, n, seed in plan:
+            for suspect, messages, n, seed, form in plan:
                 original = function_source(ctx.read(suspect.path), suspect.function)
-                header, indent = header_and_body_indent(original)
-                prefill = f"{FENCE}python\n{header}" if header else ""
-                grammar = body_grammar(indent) if header else None
                 for i in range(n):
                     if ctx.remaining() <= 0:
                         break
                     try:
-                        texts = self._sample(ctx, messages, prefill, grammar, 1, seed + i, options.temperature)
+                        texts = self._sample(ctx, messages, form.prefill, form.grammar, 1, seed + i, options.temperature, form.max_tokens)
                     except PromptTooLongError as exc:
                         yield Note(f"{suspect.key}: {exc}; skipping it")
                         break
                     last = self._last
                     yield CandidatesSampled(round_no, 1, last.completion_tokens, last.seconds, last.tokens_per_second)
                     index = ctx.stats.llm_calls
-                    new_function = extract_function(texts[0], prefill, suspect.function.name)
+                    new_function = form.assemble(texts[0])
                     if new_function is None:
                         yield CandidateChecked(round_no, index, self.name, "invalid", "answer does not parse as the function")
                         continue
@@ -131,7 +159,7 @@ class ModelTier:
                         yield CandidateChecked(round_no, index, self.name, "duplicate")
                         continue
                     seen_sources[suspect.key].append(new_function)
-                    candidate = self._candidate(ctx, suspect, new_function, f"round {round_no}, sample {index}")
+                    candidate = self._candidate(ctx, suspect, new_function, f"round {round_no}, sample {index} ({form.label})")
                     verdict = ctx.validate(candidate)
                     tried += 1
                     yield CandidateChecked(round_no, index, self.name, verdict.outcome, _failure_text(verdict)[:200] if not verdict.passed else "")
@@ -152,26 +180,40 @@ class ModelTier:
             seen_failures |= new_failures
         return None
 
-    def _plan_round(self, ctx: RepairContext, suspects: list[Suspect], best: Attempt | None, round_no: int) -> list[tuple[Suspect, tuple[Message, ...], int, int]]:
-        """(suspect, prompt, samples, seed) for this round; K samples in all."""
-        k = ctx.options.samples
-        seed = ctx.options.seed + 1000 * round_no
-        plan = []
+    def _plan_round(self, ctx: RepairContext, suspects: list[Suspect], best: Attempt | None, round_no: int) -> list[PlanEntry]:
+        """(suspect, prompt, samples, seed, answer form) for this round.
+
+        K whole-function samples (half of them refinements of the best failed attempt
+        after round 1) plus ``line_samples`` single-line rewrites at the most suspicious
+        lines, which are cheap enough to try many of.
+        """
+        options = ctx.options
+        k = options.samples
+        seed = options.seed + 1000 * round_no
+        plan: list[PlanEntry] = []
         fresh = k
         if best is not None and round_no > 1:
             original = function_source(ctx.read(best.suspect.path), best.suspect.function)
             failure = _failure_text(best.verdict)
-            explanation = self._explain(ctx, original, best.source, failure) if ctx.options.explain else ""
+            explanation = self._explain(ctx, original, best.source, failure) if options.explain else ""
             messages = prompts.refine_messages(original, best.suspect.path, best.source, ctx.tests, failure, explanation)
             refine = max(1, k // 2)
-            plan.append((best.suspect, messages, refine, seed))
+            plan.append((best.suspect, messages, refine, seed, whole_function(original, best.suspect.function.name, options.max_new_tokens)))
             fresh = k - refine
+        lines = suspicious_lines(ctx, suspects[0], limit=4) if suspects else []
+        for (index, weight), share in zip(lines, _split(options.line_samples, len(lines))):
+            suspect = suspects[0]
+            original = function_source(ctx.read(suspect.path), suspect.function)
+            form = single_line(original, index)
+            if form is not None and share:
+                messages = prompts.line_messages(original, suspect.path, ctx.tests, index)
+                plan.append((suspect, messages, share, seed + 500 + index, form))
         # Fresh samples go to the suspects by rank: the top one gets the larger share.
-        shares = _split(fresh, len(suspects))
-        for suspect, share in zip(suspects, shares):
+        for suspect, share in zip(suspects, _split(fresh, len(suspects))):
             if share:
                 original = function_source(ctx.read(suspect.path), suspect.function)
-                plan.append((suspect, prompts.repair_messages(original, suspect.path, ctx.tests), share, seed + 100))
+                form = whole_function(original, suspect.function.name, options.max_new_tokens)
+                plan.append((suspect, prompts.repair_messages(original, suspect.path, ctx.tests), share, seed + 100, form))
         return plan
 
     def _explain(self, ctx: RepairContext, original: str, attempt: str, failure: str) -> str:

@@ -25,6 +25,19 @@ def repair_messages(function: str, path: str, tests: list[TestContext]) -> tuple
     return (Message("system", SYSTEM), Message("user", user))
 
 
+def line_messages(function: str, path: str, tests: list[TestContext], index: int) -> tuple[Message, ...]:
+    """Ask for one line: the function is shown with the suspicious line marked."""
+    lines = function.rstrip("\n").split("\n")
+    lines[index] = lines[index] + "  # <- this line is wrong"
+    marked = "\n".join(lines)
+    user = (
+        f"This function from {path} has a bug on the marked line:\n```python\n{marked}\n```\n\n"
+        f"This test fails:\n{_tests_block(tests, 1)}\n\n"
+        "Write the corrected function; change only the marked line."
+    )
+    return (Message("system", SYSTEM), Message("user", user))
+
+
 def explain_messages(function: str, attempt: str, tests: list[TestContext], failure: str) -> tuple[Message, ...]:
     """Self-debug step 1: say what the code does versus what the test expects."""
     user = (

@@ -84,6 +84,8 @@ def _binary(node: Any) -> Iterator[Mutation]:
     if old in _NON_COMMUTATIVE:
         swapped = _text(right) + " " + old + " " + _text(left)
         yield _mutation(node, swapped, "swap-operands", 4, f"swap the operands of '{old}'")
+    if old == "-":  # missing logic: a distance without its abs()
+        yield _mutation(node, f"abs({_text(node)})", "wrap-call", 5, f"wrap '{_text(node)}' in abs()")
     if old in ("+", "-", "*"):  # excess logic: an extra term
         yield _mutation(node, _text(left), "drop-operand", 6, f"drop '{old} {_text(right)}'")
         yield _mutation(node, _text(right), "drop-operand", 6, f"drop '{_text(left)} {old}'")
@@ -131,9 +133,9 @@ def _constant(node: Any) -> Iterator[Mutation]:
         value = int(_text(node), 0)
     except ValueError:
         return
-    for new in (value + 1, value - 1):
-        if new >= 0 or value < 0:
-            yield _mutation(node, str(new), "constant", 3, f"{value} -> {new}")
+    for changed in (value + 1, value - 1):
+        if changed >= 0 or value < 0:
+            yield _mutation(node, str(changed), "constant", 3, f"{value} -> {changed}")
 
 
 def _off_by_one(node: Any) -> Iterator[Mutation]:
@@ -210,6 +212,18 @@ def _is_variable_use(node: Any) -> bool:
     return parent.type not in _BINDING_PARENTS
 
 
+def _is_store(node: Any) -> bool:
+    """True when ``node`` is assigned to (a call cannot stand there)."""
+    child, parent = node, node.parent
+    while parent is not None and parent.type in ("pattern_list", "tuple_pattern", "list_pattern", "parenthesized_expression"):
+        child, parent = parent, parent.parent
+    if parent is None:
+        return False
+    if parent.type in ("assignment", "augmented_assignment", "for_statement", "for_in_clause"):
+        return parent.child_by_field_name("left") == child
+    return parent.type in ("as_pattern_target", "global_statement", "nonlocal_statement")
+
+
 def _variables(root: Any, lines: Collection[int]) -> Iterator[Mutation]:
     bound_cache: dict[int, list[str]] = {}
     for node in _walk(root):
@@ -225,6 +239,9 @@ def _variables(root: Any, lines: Collection[int]) -> Iterator[Mutation]:
         for new in names:
             if new != old:
                 yield _mutation(node, new, "variable", 5, f"'{old}' -> '{new}'")
+                # A count stood for by the wrong name (``/ mean`` for ``/ len(numbers)``).
+                if not _is_store(node):
+                    yield _mutation(node, f"len({new})", "variable", 6, f"'{old}' -> 'len({new})'")
 
 
 def _missing_return(root: Any, source: bytes, lines: Collection[int]) -> Iterator[Mutation]:

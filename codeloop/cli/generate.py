@@ -1,0 +1,99 @@
+"""`codeloop generate`: fill a stub's body (or write a described function) so that its
+visible tests pass; apply only a version that passes them."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from codeloop.cli.common import fail_refused, fail_usage
+from codeloop.errors import RefusedError, UsageError
+
+
+def generate(
+    target: Optional[str] = typer.Argument(None, help="path/to/module.py::function_name: the stub to fill."),
+    spec_text: Optional[str] = typer.Option(None, "--spec", help="Describe the function in words instead of a stub (with --out)."),
+    out: Optional[str] = typer.Option(None, "--out", help="With --spec: the file to write (file.py or file.py::name)."),
+    signature: Optional[str] = typer.Option(None, "--signature", help="With --spec: the def line, e.g. 'def slug(text: str) -> str'."),
+    test: list[Path] = typer.Option([], "--test", help="Visible test file(s) (default: the docstring's examples and project tests that call the function)."),
+    json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing."),
+    plans: int = typer.Option(3, "--plans", help="Plans to sample (1: LPW, more: SLPW)."),
+    plan: Optional[bool] = typer.Option(None, "--plan/--no-plan", help="Plan first (LPW), or sample code straight from the stub. Default: off for the embedded 135M model (planning does not pay there; see README), on otherwise."),
+    verify: bool = typer.Option(True, "--verify/--no-verify", help="Walk each plan on a visible example before coding."),
+    debug_rounds: int = typer.Option(1, "--debug-rounds", help="Explain-and-fix rounds per failing program."),
+    candidates: int = typer.Option(3, "--candidates", help="Passing programs to collect before checking they agree (1: stop at the first)."),
+    ask: bool = typer.Option(True, "--ask/--no-ask", help="In a terminal, ask when passing programs disagree."),
+    token_budget: int = typer.Option(3000, "--token-budget", help="Completion tokens for the whole run."),
+    time_budget: float = typer.Option(300.0, "--time-budget", help="Seconds for the whole run."),
+    temperature: float = typer.Option(0.7, "--temperature", help="Sampling temperature."),
+    seed: int = typer.Option(0, "--seed", help="Sampling seed."),
+    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
+    model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
+) -> None:
+    """Generate a function body that passes the visible tests."""
+    from codeloop.cli import generate_flow as flow
+    from codeloop.core.lpw.loop import GenOptions
+    from codeloop.models.factory import check_backend_options, make_backend
+
+    try:
+        if min(plans, candidates, token_budget) < 1 or debug_rounds < 0 or time_budget <= 0:
+            raise UsageError("--plans, --candidates and --token-budget must be at least 1, --debug-rounds at least 0, --time-budget positive")
+        if (target is None) == (spec_text is None):
+            raise UsageError("pass either path/to/module.py::function_name or --spec 'text' --out file.py")
+        if spec_text is not None and not out:
+            raise UsageError("--spec needs --out file.py (where the function goes)")
+        check_backend_options(backend, model, base_url)
+    except UsageError as exc:
+        fail_usage(str(exc), json_out)
+    options = GenOptions(
+        plan=_plan_by_default(backend, model) if plan is None else plan, plans=plans, verify=verify, debug_rounds=debug_rounds, token_budget=token_budget,
+        time_budget=time_budget, temperature=temperature, seed=seed, want_passing=candidates,
+    )
+    backend_options: dict[str, Any] = {"model_path": model, "base_url": base_url, "model_name": model_name}
+    factory = lambda: make_backend(backend, **backend_options)  # noqa: E731 (loaded only when needed)
+    interactive = ask and not json_out and sys.stdin.isatty() and sys.stderr.isatty()
+    try:
+        outcome = flow.run(target, spec_text, out, signature, test, options, factory, flow.ask_user if interactive else None)
+    except UsageError as exc:
+        fail_usage(str(exc), json_out)
+    except Exception as exc:  # a bug of ours: say so, keep the tree as it was
+        import traceback
+
+        traceback.print_exc()
+        fail_refused(f"internal error ({type(exc).__name__}: {exc}); nothing was changed", json_out)
+    _finish(outcome, dry_run, json_out)
+
+
+def _plan_by_default(backend: str, model: Optional[Path]) -> bool:
+    """Planning costs tokens the embedded 135M model turns into worse code (measured on
+    HumanEval, README); bigger models are where LPW pays, so plan for anything else."""
+    return not (backend == "llamacpp" and model is None)
+
+
+def _finish(outcome: Any, dry_run: bool, json_out: bool) -> None:
+    from codeloop.cli.render import make_console, print_diff
+    from codeloop.workspace import checkpoint
+
+    applied = False
+    if outcome.status == "generated" and not dry_run:
+        try:
+            checkpoint.apply(outcome.target.root, outcome.changes, label="generate")
+            applied = True
+        except RefusedError as exc:
+            outcome.status, outcome.message = "failed", str(exc)
+    payload = outcome.to_dict()
+    payload["applied"] = applied
+    if json_out:
+        print(json.dumps(payload))
+    else:
+        if outcome.status == "generated":
+            print_diff(make_console(stderr=False), outcome.changes.diff())
+        make_console().print(outcome.summary(applied, dry_run), markup=False)
+    raise typer.Exit(0 if outcome.status == "generated" else 1)

@@ -1,0 +1,163 @@
+"""`codeloop refactor`: deterministic, verified refactorings (extract-method, suggest)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from codeloop.cli.common import fail_refused, fail_usage, test_command
+from codeloop.errors import RefusedError, UsageError
+
+app = typer.Typer(
+    help="Deterministic refactorings, verified before anything is written.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def parse_lines(text: str) -> tuple[int, int]:
+    match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", text)
+    if not match:
+        raise UsageError(f"--lines {text!r} is not a range: pass START-END, e.g. --lines 12-20")
+    start = int(match.group(1))
+    end = int(match.group(2) or start)
+    if start < 1 or end < start:
+        raise UsageError(f"--lines {text}: START must be at least 1 and not after END")
+    return start, end
+
+
+def _locate(file: Path) -> tuple[Path, str, str, Any]:
+    """Project root, the file's path relative to it, its text, and its language's extractor."""
+    from codeloop import plugins
+    from codeloop.analysis.languages import language_for_path
+    from codeloop.workspace.git import find_project
+
+    if not file.is_file():
+        raise UsageError(f"{file} is not a file: pass the path of a source file inside a git repository")
+    root = find_project(file.resolve().parent)
+    rel = file.resolve().relative_to(root).as_posix()
+    language = language_for_path(rel)
+    extractors = plugins.extractors()
+    if language is None or language.name not in extractors:
+        known = ", ".join(sorted(extractors))
+        raise UsageError(f"{rel}: no extract-method for this file type (supported: {known}; install a plugin for more)")
+    try:
+        source = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise UsageError(f"{rel} is not UTF-8 text") from None
+    return root, rel, source, extractors[language.name]
+
+
+def _backend(name: Optional[str], no_model: bool, backend: str, model: Optional[Path], base_url: Optional[str]) -> Any:
+    """The naming model, or None (the name then falls back to a deterministic one)."""
+    if name is not None or no_model:
+        return None
+    from codeloop.models.factory import check_backend_options, make_backend
+
+    check_backend_options(backend, model, base_url)
+    try:
+        return make_backend(backend, model_path=model, base_url=base_url)
+    except UsageError as exc:
+        if model is not None or backend != "llamacpp":
+            raise
+        print(f"codeloop: no model for naming ({exc}); using a deterministic name", file=sys.stderr)
+        return None
+
+
+@app.command("extract-method")
+def extract_method(
+    file: Path = typer.Argument(..., help="The source file (inside a git work tree)."),
+    lines: str = typer.Option(..., "--lines", help="START-END, 1-based and inclusive: the statements to move."),
+    name: Optional[str] = typer.Option(None, "--name", help="Name of the new function (default: proposed by the model)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing."),
+    json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
+    check: bool = typer.Option(False, "--check", help="Also compare old and new function on generated inputs (hypothesis; pure code only)."),
+    test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command that must still pass (default: [tool.codeloop] test-cmd if configured)."),
+    no_model: bool = typer.Option(False, "--no-model", help="Never load a model: without --name, use the deterministic name."),
+    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai (for naming)"),
+    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server for --backend openai."),
+) -> None:
+    """Move lines START-END into a new function (or method) and call it there."""
+    from codeloop.cli import refactor_verify
+    from codeloop.cli.render import make_console, print_diff
+    from codeloop.workspace import checkpoint
+
+    try:
+        start, end = parse_lines(lines)
+        root, rel, source, extractor = _locate(file)
+        command = test_command(root, test_cmd, default=None)  # no configured tests: none run
+        result = extractor.extract(source, rel, start, end, name, _backend(name, no_model, backend, model, base_url))
+    except UsageError as exc:
+        fail_usage(str(exc), json_out)
+    except RefusedError as exc:
+        fail_refused(f"refused: {exc}; {file} is unchanged", json_out)
+    console = make_console()
+    try:
+        verified = refactor_verify.verify(root, rel, result, extractor, command, check, console)
+    except RefusedError as exc:
+        fail_refused(f"refused: {exc}; {file} is unchanged", json_out)
+    applied = False
+    if not dry_run:
+        try:
+            checkpoint.apply(root, result.changes, label="refactor")
+            applied = True
+        except RefusedError as exc:
+            fail_refused(str(exc), json_out)
+    if json_out:
+        payload = {"status": "extracted", "applied": applied, "verified": verified, **result.to_dict(), "diff": result.changes.diff()}
+        print(json.dumps(payload))
+    else:
+        if dry_run:
+            print_diff(make_console(stderr=False), result.changes.diff())
+        where = "file rewritten (codeloop undo reverts it)" if applied else "nothing written (--dry-run)"
+        console.print(
+            f"Extracted lines {start}-{end} into {result.name}() ({result.name_source} name); "
+            f"verified: {', '.join(f'{k} {v}' for k, v in verified.items())}; {where}.",
+            markup=False,
+        )
+
+
+@app.command("suggest")
+def suggest(
+    file: Path = typer.Argument(..., help="A Python source file."),
+    json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
+    top: int = typer.Option(5, "--top", help="How many suggestions to list."),
+    no_model: bool = typer.Option(False, "--no-model", help="Name suggestions deterministically, without the model."),
+    backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai (for naming)"),
+    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server for --backend openai."),
+) -> None:
+    """List ranked extract-method opportunities in long functions, with proposed names."""
+    from codeloop.cli.render import make_console
+    from codeloop.core.refactor.extract import name_suggestions
+
+    try:
+        if top < 1:
+            raise UsageError("--top must be at least 1")
+        _, rel, source, extractor = _locate(file)
+        if extractor.language != "python":
+            raise UsageError(f"{rel}: suggest supports Python files only")
+        found = name_suggestions(source, top, _backend(None, no_model, backend, model, base_url))
+    except UsageError as exc:
+        fail_usage(str(exc), json_out)
+    except RefusedError as exc:
+        fail_refused(str(exc), json_out)
+    if json_out:
+        print(json.dumps({"status": "ok", "file": rel, "suggestions": [s.to_dict() for s in found]}))
+        return
+    out = make_console(stderr=False)
+    if not found:
+        out.print(f"{rel}: no extract-method opportunities in functions of 12 lines or more", markup=False)
+    for s in found:
+        out.print(
+            f"{rel}:{s.start}-{s.end}  {s.function} -> {s.name}({', '.join(s.plan.params)})"
+            f"{'  returns ' + ', '.join(s.plan.returns) if s.plan.returns else ''}  score {s.score:.1f}",
+            markup=False,
+        )

@@ -1,0 +1,91 @@
+"""Verify an extraction in a sandbox copy before it touches the user's tree."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from codeloop.core.refactor import RefactorRefused
+from codeloop.errors import UsageError
+
+
+def verify(root: Path, rel: str, result: Any, extractor: Any, command: str | None, check: bool, console: Any) -> dict[str, str]:
+    """Run the language's build check, the test command and --check in one copy; refuse on failure."""
+    from codeloop.runners.command import CommandRunner
+    from codeloop.workspace.sandbox import SandboxPool
+
+    verified = {"parses": "yes"}
+    if command is None and not check and not _needs_build_check(extractor):
+        verified["tests"] = "none configured"
+        return verified
+    if check:
+        _check_is_possible(result)
+    failed = None
+    with SandboxPool(root) as pool, pool.sandbox() as box:
+        with box.applied(result.changes.new_texts()) as workdir:
+            problem = extractor.check_built(workdir, rel)
+            if problem is not None:
+                raise RefactorRefused(f"the rewritten file does not build: {problem}")
+            if _needs_build_check(extractor):
+                verified["builds"] = "yes"
+            if command is not None:
+                console.print(f"running {command} on the rewritten copy", markup=False)
+                failed = CommandRunner(command).run(workdir, timeout=900)
+                failed = None if failed.passed else failed
+                verified["tests"] = "passed"
+            if check and failed is None:
+                verified["check"] = _differential(workdir, rel, result)
+        if failed is not None and command is not None:
+            raise RefactorRefused(_tests_failed(box, command, failed))  # the copy is back to the original here
+        if command is None:
+            verified["tests"] = "none configured"
+    return verified
+
+
+def _needs_build_check(extractor: Any) -> bool:
+    return extractor.language != "python"
+
+
+def _tests_failed(box: Any, command: str, report: Any) -> str:
+    from codeloop.runners.command import CommandRunner
+
+    baseline = CommandRunner(command).run(box.path, timeout=900)  # the copy without the change
+    if not baseline.passed:
+        return f"the test command ({command}) already fails without the change: make it pass first, or pass --test-cmd"
+    last = report.output.strip().splitlines()[-1:] or [f"exit code {report.exit_code}"]
+    return f"the test command ({command}) fails after the extraction ({last[0][:200]})"
+
+
+def _check_is_possible(result: Any) -> None:
+    plan = result.plan
+    if plan is None or not hasattr(plan, "pure"):
+        raise UsageError("--check supports Python files only")
+    if plan.kind != "function" or plan.selection.outer.parent.type != "module":
+        raise RefactorRefused(f"--check needs a module-level function; {plan.function_name} is not one")
+    if not plan.pure:
+        raise RefactorRefused(
+            f"--check runs only pure code (no I/O, no attribute writes); lines {plan.selection.start}-{plan.selection.end} are not"
+        )
+
+
+def _differential(workdir: Path, rel: str, result: Any) -> str:
+    import tempfile
+
+    from codeloop.core.refactor.differential import check_script, parameter_annotations
+    from codeloop.runners.base import run_shell
+
+    plan = result.plan
+    with tempfile.TemporaryDirectory(prefix="codeloop-check-") as tmp:
+        before = Path(tmp) / "before.py"
+        before.write_text(result.changes.files[0].before, encoding="utf-8")
+        script = Path(tmp) / "check.py"
+        name = plan.function_name
+        script.write_text(check_script(str(before), str(workdir / rel), name, parameter_annotations(plan.selection.function)))
+        run = run_shell(f"{sys.executable} {script}", workdir, timeout=300)
+    if run.exit_code == 3 and "codeloop-check: cannot import" in run.output:
+        raise RefactorRefused("--check " + run.output.strip().splitlines()[-1].split("codeloop-check: ", 1)[1])
+    if run.exit_code != 0:
+        tail = run.output.strip().splitlines()[-3:]
+        raise RefactorRefused("--check found an input where old and new functions differ: " + " | ".join(tail)[:400])
+    return "same outcomes on generated inputs"

