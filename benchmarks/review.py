@@ -16,6 +16,11 @@ Configurations run side by side on the same diffs in one process (one model load
 The model's answers are cached by prompt, so "full" and "model" ask it each question once.
 
     python benchmarks/review.py --limit 30
+
+Measured 2026-12-01 (2 shared CPU cores, heavily loaded), 20 tasks (every 5th, Python/0..95):
+recall full 16/20, facts 16/20 (17/20 after deletion-only changes were anchored), model 4/20,
+model@1 19/20; false alarms 0/20 for all but model@1 (20/20): the self-score filter is what
+makes the model usable, and here it adds no recall beyond the facts.
 """
 
 from __future__ import annotations
@@ -107,17 +112,20 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=30, help="tasks, spread evenly over the 164")
     parser.add_argument("--budget", type=float, default=120.0, help="--time-budget per review")
     parser.add_argument("--min-score", type=int, default=4)
-    parser.add_argument("--report", type=Path, help="only summarize the rows of an earlier (maybe partial) run")
+    parser.add_argument("--configs", default=",".join(CONFIGS), help="which configurations to run, comma-separated")
+    parser.add_argument("--every", type=int, default=0, help="take every EVERY-th task (default: spread --limit over all)")
+    parser.add_argument("--skip", type=int, default=0, help="continue a run: leave out the first SKIP tasks of the subset")
+    parser.add_argument("--report", type=Path, nargs="+", help="only summarize the rows of earlier (maybe partial) runs")
     args = parser.parse_args()
     if args.report:
-        rows = [json.loads(line) for line in args.report.read_text().splitlines() if line.strip()]
-        complete = {r["task"] for r in rows if r["diff"] == "fix" and r["config"] == "model@1"}
+        rows = [json.loads(line) for path in args.report for line in path.read_text().splitlines() if line.strip()]
+        complete = {r["task"] for r in rows if r["diff"] == "fix"}
         rows = [r for r in rows if r["task"] in complete]
-        report(rows, len(complete), 0.0, 0, args.report.resolve())
+        report(rows, len(complete), 0.0, 0, args.report[0].resolve())
         return
     tasks = load_tasks(args.data)
-    step = max(1, len(tasks) // args.limit)
-    tasks = tasks[::step][: args.limit]
+    step = args.every or max(1, len(tasks) // args.limit)
+    tasks = tasks[::step][: args.limit][args.skip :]
     from codeloop.models.llamacpp import LlamaCppBackend
 
     backend = CachedBackend(LlamaCppBackend())
@@ -131,10 +139,13 @@ def main() -> None:
         for i, task in enumerate(tasks):
             canonical = task["declaration"] + task["canonical_solution"]
             buggy = task["declaration"] + task["buggy_solution"]
-            test = visible_test(task)
+            # A few tasks have no visible example: then no test can speak, as in many real repos.
+            test = visible_test(task) if task["example_test"].strip() else "# no visible tests for this task\n"
             for kind, (old, new) in {"bug": (canonical, buggy), "fix": (buggy, canonical)}.items():
                 repo = staged_repo(Path(tmp) / f"{i}-{kind}", old, new, test)
                 for name, (tests, model, score) in CONFIGS.items():
+                    if name not in args.configs.split(","):
+                        continue
                     row = {"task": task["task_id"], "bug_type": task["bug_type"], "diff": kind, "config": name}
                     reviewer = reviewers.get(score if score == 1 else args.min_score) if model else None
                     row.update(review_repo(repo, tests, reviewer, args.budget))
@@ -153,6 +164,8 @@ def report(rows: list[dict], n: int, seconds: float, calls: int, out: Path) -> N
     print(f"{'config':8} {'recall (bug diffs: blocking on changed lines)':>46} {'false alarms (fix diffs: any blocking)':>40} {'dropped':>8} {'s/review':>9}")
     for name in CONFIGS:
         bug, fix = by[(name, "bug")], by[(name, "fix")]
+        if not bug:
+            continue
         recall = sum(r["on_changed_lines"] > 0 for r in bug)
         alarms = sum(r["blocking"] > 0 for r in fix)
         dropped = sum(r["dropped"] for r in bug + fix)

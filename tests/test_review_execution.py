@@ -50,3 +50,13 @@ def test_a_failure_that_never_touches_the_change_is_not_blocking() -> None:
     assert (finding.path, finding.start_line, finding.blocking) == ("tests/test_shop.py", 3, False)
     assert "may have been failing before" in finding.message
     assert findings_for(TestReport(True, 0), CHANGED, _spans, lambda p, n: [], "", "/tmp/box") == []
+
+
+def test_a_deletion_only_change_is_anchored_at_the_deletion_point() -> None:
+    new = "def area(w, h):\n    return w\n"
+    diff = "--- a/shop.py\n+++ b/shop.py\n@@ -1,3 +1,2 @@\n def area(w, h):\n-    w = w * h\n     return w\n"
+    changed = {c.path: c for c in parse_diff(diff)}
+    spans = functions(PYTHON, new.encode())
+    report = _report(Frame("tests/test_shop.py", 4, "test_area"))
+    (finding,) = findings_for(report, changed, lambda p: spans, lambda p, n: ["area"], "", "/tmp/box")
+    assert (finding.path, finding.start_line, finding.blocking) == ("shop.py", 1, True)

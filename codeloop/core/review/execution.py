@@ -33,7 +33,10 @@ def _top_relative(frame_path: str, run_dir: str, sandbox_root: str) -> str:
 
 
 def _changed_span(change: ChangedFile, span: FunctionSpan) -> tuple[int, int] | None:
+    """The changed lines inside ``span``: added lines, or where lines were only deleted."""
     inside = sorted(n for n in change.added_lines if span.start_line <= n <= span.end_line)
+    if not inside:  # a deletion-only change ("missing logic") has no added line to point at
+        inside = sorted(h.new_start for h in change.hunks if h.removed and not h.added and span.start_line <= h.new_start <= span.end_line)
     return (inside[0], inside[-1]) if inside else None
 
 
