@@ -46,7 +46,7 @@ class Session:
         """Texts of ``n`` samples; raises BudgetSpent when nothing is left to spend."""
         if self.spent():
             raise BudgetSpent()
-        limit = max(1, min(max_tokens, self.tokens_left()))
+        limit = max(1, min(max_tokens, self.tokens_left() // n))  # n samples share what is left
         request = CompletionRequest(messages=messages, n=n, max_tokens=limit, **kw)  # type: ignore[arg-type]
         try:
             completion = self.backend.complete(request)
