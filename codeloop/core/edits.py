@@ -88,15 +88,18 @@ def extract_function(answer: str, prefill: str, name: str) -> str | None:
             break
         body.append(line)
     source = textwrap.dedent("\n".join(decorators + body)).rstrip() + "\n"
+    return source if is_one_function(source, name) else None
+
+
+def is_one_function(source: str, name: str | None = None) -> bool:
+    """True when ``source`` parses as exactly one function definition (named ``name``)."""
     try:
         tree = ast.parse(source)
     except SyntaxError:
-        return None
+        return False
     if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
-        return None
-    if tree.body[0].name != name:
-        return None
-    return source
+        return False
+    return name is None or tree.body[0].name == name
 
 
 def replace_function(text: str, span: FunctionSpan, new_source: str) -> str:

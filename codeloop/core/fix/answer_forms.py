@@ -12,7 +12,6 @@ A small model answers reliably only when the answer's shape is forced. Two forms
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +20,7 @@ from codeloop.core.edits import (
     body_grammar,
     extract_function,
     header_and_body_indent,
+    is_one_function,
 )
 
 
@@ -59,12 +59,6 @@ def single_line(original: str, index: int) -> AnswerForm | None:
         if not line.strip() or FENCE in line:
             return None
         source = prefix + line + "\n" + suffix
-        try:
-            tree = ast.parse(source)
-        except SyntaxError:
-            return None
-        if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
-            return None
-        return source
+        return source if is_one_function(source) else None
 
     return AnswerForm(f"line {index + 1}", f"{FENCE}python\n{prefix}", grammar, 48, assemble)
