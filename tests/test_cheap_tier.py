@@ -141,3 +141,12 @@ def test_traceback_frames_break_sbfl_ties():
     )
     lines = target_lines(ctx, max_lines=1)
     assert lines == {"m.py": {7: 1.5}}  # the raising line wins the tie, even with room for one
+
+
+def test_line_samples_are_shared_by_suspiciousness():
+    from codeloop.core.fix.model_tier import _proportional
+
+    assert _proportional(12, [1.0, 1.0, 1.0, 1.0]) == [3, 3, 3, 3]  # an SBFL tie: equal shares
+    assert _proportional(12, [1.5, 0.5]) == [9, 3]
+    assert _proportional(5, [1.0, 1.0]) == [3, 2]
+    assert sum(_proportional(7, [0.3, 0.2, 0.9])) == 7 and _proportional(3, []) == []

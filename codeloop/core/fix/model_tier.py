@@ -201,7 +201,7 @@ class ModelTier:
             plan.append((best.suspect, messages, refine, seed, whole_function(original, best.suspect.function.name, options.max_new_tokens)))
             fresh = k - refine
         lines = suspicious_lines(ctx, suspects[0], limit=4) if suspects else []
-        for (index, weight), share in zip(lines, _split(options.line_samples, len(lines))):
+        for (index, _weight), share in zip(lines, _proportional(options.line_samples, [w for _, w in lines])):
             suspect = suspects[0]
             original = function_source(ctx.read(suspect.path), suspect.function)
             form = single_line(original, index)
@@ -223,6 +223,23 @@ class ModelTier:
         except PromptTooLongError:
             return ""
         return texts[0].strip().split("\n")[0]
+
+
+def _proportional(total: int, weights: list[float]) -> list[int]:
+    """``total`` samples in proportion to ``weights`` (largest remainder; ties go first).
+
+    SBFL often ties every line a single failing test runs: those lines then get equal
+    shares instead of the first line taking most of them.
+    """
+    if not weights:
+        return []
+    whole = sum(weights)
+    exact = [total * w / whole for w in weights]
+    shares = [int(x) for x in exact]
+    by_remainder = sorted(range(len(weights)), key=lambda i: (-(exact[i] - shares[i]), i))
+    for i in by_remainder[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
 
 
 def _split(total: int, parts: int) -> list[int]:
