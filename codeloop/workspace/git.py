@@ -46,17 +46,22 @@ def find_project(path: Path) -> Path:
     return top
 
 
-def visible_files(root: Path) -> list[str]:
-    """Tracked and untracked-but-not-ignored files that exist now (posix, relative).
-
-    This is "what the user has": uncommitted edits and new files included, build
-    junk that .gitignore excludes left out.
-    """
+def listed_files(root: Path) -> list[str]:
+    """Tracked and untracked-but-not-ignored paths as git lists them (posix, relative,
+    first-seen order), deleted-but-still-tracked ones included."""
     out = subprocess.run(
         ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
         cwd=root,
         capture_output=True,
         check=True,
     ).stdout
-    names = sorted({n for n in out.decode("utf-8", "surrogateescape").split("\0") if n})
-    return [n for n in names if (root / n).is_file() or (root / n).is_symlink()]
+    return list(dict.fromkeys(n for n in out.decode("utf-8", "surrogateescape").split("\0") if n))
+
+
+def visible_files(root: Path) -> list[str]:
+    """Tracked and untracked-but-not-ignored files that exist now (posix, relative).
+
+    This is "what the user has": uncommitted edits and new files included, build
+    junk that .gitignore excludes left out.
+    """
+    return [n for n in sorted(listed_files(root)) if (root / n).is_file() or (root / n).is_symlink()]

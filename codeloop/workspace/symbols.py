@@ -8,12 +8,12 @@ plus untracked-not-ignored), so .gitignore'd build output is never indexed.
 from __future__ import annotations
 
 import functools
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 from codeloop.analysis.index import SymbolIndex, SyncStats
 from codeloop.workspace.checkpoint import _state_dir
+from codeloop.workspace.git import listed_files
 
 INDEX_FILE = "index.sqlite"
 
@@ -24,23 +24,13 @@ def open_index(root: Path, workers: int | None = None) -> tuple[SymbolIndex, Syn
 
     index = SymbolIndex(root, _state_dir(root) / INDEX_FILE, plugins.languages())
     try:
+        # Not visible_files(): the index stats every file it keeps anyway, and on a warm
+        # run visible_files' own existence check was half the time.
         stats = index.sync(listed_files(root), workers)
     except BaseException:
         index.close()
         raise
     return index, stats
-
-
-def listed_files(root: Path) -> list[str]:
-    """What ``visible_files`` lists, without its per-file existence check: the index
-    stats every file it keeps anyway, and on a warm run that check was half the time."""
-    out = subprocess.run(
-        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-        cwd=root,
-        capture_output=True,
-        check=True,
-    ).stdout
-    return list(dict.fromkeys(n for n in out.decode("utf-8", "surrogateescape").split("\0") if n))
 
 
 def line_reader(root: Path) -> Callable[[str], list[str]]:
