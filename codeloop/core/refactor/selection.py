@@ -53,6 +53,18 @@ class Selection:
         return int(self.statements[-1].end_byte)
 
 
+def trim_blank_lines(lines: list[str], start: int, end: int) -> tuple[int, int]:
+    """The 0-based first and last non-blank lines of START..END (1-based); refuse all-blank."""
+    s0, e0 = start - 1, end - 1
+    while s0 <= e0 and not lines[s0].strip():
+        s0 += 1
+    while e0 >= s0 and not lines[e0].strip():
+        e0 -= 1
+    if s0 > e0:
+        raise RefactorRefused(f"lines {start}-{end} are blank: select the statements to extract")
+    return s0, e0
+
+
 def _rows(node: Any) -> tuple[int, int]:
     return int(node.start_point[0]), int(node.end_point[0])
 
@@ -171,13 +183,7 @@ def select(tree: Any, lines: list[str], start: int, end: int) -> Selection:
         raise UsageError(f"--lines {start}-{end} is not a range: pass START-END with 1 <= START <= END")
     if end > len(lines):
         raise UsageError(f"--lines {start}-{end} is past the end of the file ({len(lines)} lines)")
-    s0, e0 = start - 1, end - 1
-    while s0 <= e0 and not lines[s0].strip():
-        s0 += 1
-    while e0 >= s0 and not lines[e0].strip():
-        e0 -= 1
-    if s0 > e0:
-        raise RefactorRefused(f"lines {start}-{end} are blank: select the statements to extract")
+    s0, e0 = trim_blank_lines(lines, start, end)
     function = _enclosing(tree.root_node, s0, e0, start, end)
     block, statements = _block_for(function, s0, e0, start, end)
     code = [s for s in statements if s.type != "comment"]

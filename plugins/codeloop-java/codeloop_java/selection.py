@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codeloop.core.refactor import RefactorRefused
+from codeloop.core.refactor.selection import trim_blank_lines
 from codeloop.errors import UsageError
 
 _METHODS = ("method_declaration", "constructor_declaration")
@@ -73,13 +74,7 @@ def _cut(node: Any, start: int, end: int) -> RefactorRefused:
 def select(tree: Any, lines: list[str], start: int, end: int) -> JavaSelection:
     if start < 1 or end < start or end > len(lines):
         raise UsageError(f"--lines {start}-{end} is outside the file (1-{len(lines)})")
-    s0, e0 = start - 1, end - 1
-    while s0 <= e0 and not lines[s0].strip():
-        s0 += 1
-    while e0 >= s0 and not lines[e0].strip():
-        e0 -= 1
-    if s0 > e0:
-        raise RefactorRefused(f"lines {start}-{end} are blank: select the statements to extract")
+    s0, e0 = trim_blank_lines(lines, start, end)
     method = _method_for(tree.root_node, s0, e0, start, end)
     block = method.child_by_field_name("body")
     while True:
