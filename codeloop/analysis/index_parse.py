@@ -13,12 +13,12 @@ import hashlib
 import multiprocessing
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import NamedTuple
 
 from codeloop.analysis.languages import Language
-from codeloop.analysis.tags import extract
+from codeloop.analysis.tags import index_records
 
 # Below this many files a pool costs more to start than it saves.
 POOL_MIN_FILES = 48
@@ -42,15 +42,6 @@ class Job(NamedTuple):
     size: int  # for balancing batches
 
 
-def _aggregate(tags_refs: Sequence[tuple[str, str, int]], ignored: frozenset[str]) -> list[tuple[str, int, str]]:
-    """One row per referenced name: the index keeps counts and lines, not every node."""
-    lines: dict[str, list[int]] = {}
-    for name, _kind, line in tags_refs:
-        if name not in ignored:
-            lines.setdefault(name, []).append(line)
-    return [(name, len(at), ",".join(map(str, at))) for name, at in lines.items()]
-
-
 @functools.cache
 def _languages() -> dict[str, Language]:
     from codeloop import plugins
@@ -68,15 +59,15 @@ def parse_one(root: str, job: Job) -> ParsedFile | None:
     except OSError:
         return None
     language = _languages()[job.language]
-    tags = extract(language, source)
+    definitions, references = index_records(language, source, language.extra.get("ignored_references", frozenset()))
     return ParsedFile(
         job.path,
         job.language,
         st.st_mtime_ns,
         st.st_size,
         hashlib.sha1(source).hexdigest(),
-        [tuple(d) for d in tags.definitions],  # type: ignore[misc]
-        _aggregate(tags.references, language.extra.get("ignored_references", frozenset())),
+        [tuple(d) for d in definitions],  # type: ignore[misc]
+        references,
     )
 
 

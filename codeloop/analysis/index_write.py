@@ -141,7 +141,9 @@ class Writer:
         conn = self.conn
         ids = self._intern({d[0] for p in parsed for d in p.definitions} | {r[0] for p in parsed for r in p.references})
         next_rowid = int(conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM defs").fetchone()[0])
-        defs, refs, blobs = [], [], []
+        # New files get explicit ids too: one executemany instead of an INSERT per file.
+        next_file_id = int(conn.execute("SELECT coalesce(max(id), 0) + 1 FROM files").fetchone()[0])
+        defs, refs, blobs, new_files = [], [], [], []
         for p in parsed:
             row = (p.language, settled(p.mtime_ns), p.size, p.sha1, int(self.is_test(p.path)))
             if p.path in known:
@@ -150,9 +152,9 @@ class Writer:
                     conn.execute(f"DELETE FROM {table} WHERE file_id=?", (file_id,))
                 conn.execute("UPDATE files SET language=?, mtime_ns=?, size=?, sha1=?, is_test=? WHERE id=?", (*row, file_id))
             else:
-                cursor = conn.execute("INSERT INTO files VALUES(NULL, ?, ?, ?, ?, ?, ?)", (p.path, *row))
-                assert cursor.lastrowid is not None
-                file_id = cursor.lastrowid
+                file_id = next_file_id
+                next_file_id += 1
+                new_files.append((file_id, p.path, *row))
             # Explicit rowids, so the file's packed arrays can name its definitions.
             file_defs = [(next_rowid + i, file_id, ids[d[0]], *d[1:]) for i, d in enumerate(p.definitions)]
             next_rowid += len(file_defs)
@@ -160,6 +162,7 @@ class Writer:
             defs += file_defs
             refs += file_refs
             blobs.append(_packed(file_id, file_defs, file_refs))
+        conn.executemany("INSERT INTO files VALUES(?, ?, ?, ?, ?, ?, ?)", new_files)
         conn.executemany("INSERT INTO defs(rowid, file_id, name_id, kind, line, end_line, sig_end, qualname) VALUES(?, ?, ?, ?, ?, ?, ?, ?)", defs)
         conn.executemany("INSERT INTO refs VALUES(?, ?, ?, ?)", refs)
         conn.executemany("INSERT INTO file_graph VALUES(?, ?, ?)", blobs)

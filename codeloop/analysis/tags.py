@@ -86,7 +86,8 @@ def _definitions_by_match(cursor: Any, root: Any) -> list[tuple[Any, str, Any]]:
     return found
 
 
-def extract(language: Language, source: bytes) -> FileTags:
+def _captures(language: Language, source: bytes) -> tuple[dict[str, list[Any]], list[tuple[Any, str, Any]]]:
+    """The query's captures by name, and the definitions paired from them."""
     import tree_sitter
 
     root = parser_for(language).parse(source).root_node
@@ -95,23 +96,58 @@ def extract(language: Language, source: bytes) -> FileTags:
     pairs = _pair_definitions(captures)
     if pairs is None:
         pairs = _definitions_by_match(tree_sitter.QueryCursor(query), root)
+    return captures, pairs
+
+
+def _definitions(pairs: list[tuple[Any, str, Any]], source: bytes) -> tuple[list[Definition], set[int]]:
+    """The scoped definitions, and the start bytes of their names (a generic reference
+    pattern can match a definition's own name: those are not references)."""
     raw_defs = []
     def_name_starts = set()
     for name_node, kind, node in pairs:
         def_name_starts.add(name_node.start_byte)
         raw_defs.append((node.start_point[0] + 1, node.end_point[0] + 1, name_node.text.decode("utf-8", "replace"), kind, _signature_end(node, source)))
+    return _scoped(raw_defs), def_name_starts
+
+
+def extract(language: Language, source: bytes) -> FileTags:
+    captures, pairs = _captures(language, source)
+    definitions, def_name_starts = _definitions(pairs, source)
     refs = []
     for key, nodes in captures.items():
         if key.startswith("reference."):
             kind = key[10:]
-            # A generic pattern could also match a definition's own name: skip those.
             refs += [
                 Reference(n.text.decode("utf-8", "replace"), kind, n.start_point[0] + 1)
                 for n in nodes
                 if n.start_byte not in def_name_starts
             ]
     refs.sort(key=lambda r: r.line)
-    return FileTags(_scoped(raw_defs), refs)
+    return FileTags(definitions, refs)
+
+
+def index_records(language: Language, source: bytes, ignored: frozenset[str]) -> tuple[list[Definition], list[tuple[str, int, str]]]:
+    """What the index stores of a file: its definitions, and one (name, count, "line,...")
+    row per referenced name outside ``ignored``.
+
+    The same records as ``extract`` aggregated, built in one pass without a Reference per
+    node: a cold index of a big repo makes hundreds of thousands of them.
+    """
+    captures, pairs = _captures(language, source)
+    definitions, def_name_starts = _definitions(pairs, source)
+    lines: dict[bytes, list[int]] = {}
+    for key, nodes in captures.items():
+        if key.startswith("reference."):
+            for node in nodes:
+                if node.start_byte not in def_name_starts:
+                    lines.setdefault(node.text, []).append(node.start_point[0] + 1)
+    rows = []
+    for raw, at in lines.items():
+        name = raw.decode("utf-8", "replace")
+        if name not in ignored:
+            at.sort()  # a name captured by several patterns comes in pattern order
+            rows.append((name, len(at), ",".join(map(str, at))))
+    return definitions, rows
 
 
 def _scoped(raw: list[tuple[int, int, str, str, int]]) -> list[Definition]:
