@@ -169,3 +169,24 @@ def test_unparsable_bytes_still_give_records():
     # tree-sitter recovers from errors; the index must never crash on a broken file.
     tags = extract(plugins.languages()["python"], b"def ok():\n    pass\n\ndef broken(:\n  )))\n\xff\xfe\n")
     assert "ok" in [d.name for d in tags.definitions]
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_index_records_are_extract_aggregated_per_name(name):
+    # The index's one-pass extraction must store exactly what extract() finds.
+    from codeloop.analysis.tags import index_records
+
+    language = plugins.languages()[name]
+    source = CASES[name][0]
+    ignored = language.extra.get("ignored_references", frozenset())
+    tags = extract(language, source)
+    lines: dict[str, list[int]] = {}
+    for ref in tags.references:
+        if ref.name not in ignored:
+            lines.setdefault(ref.name, []).append(ref.line)
+    expected = sorted((n, len(at), ",".join(map(str, sorted(at)))) for n, at in lines.items())
+    definitions, rows = index_records(language, source, ignored)
+    assert definitions == tags.definitions
+    assert sorted(rows) == expected
+    if name == "python":
+        assert ("add_tax", 2, "1,10") in rows and not any(r[0] == "len" for r in rows)
