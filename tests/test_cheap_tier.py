@@ -150,3 +150,25 @@ def test_line_samples_are_shared_by_suspiciousness():
     assert _proportional(12, [1.5, 0.5]) == [9, 3]
     assert _proportional(5, [1.0, 1.0]) == [3, 2]
     assert sum(_proportional(7, [0.3, 0.2, 0.9])) == 7 and _proportional(3, []) == []
+
+
+def test_cli_fixes_an_infinite_loop_stopped_by_the_per_test_limit(tmp_path):
+    from tests.test_sbfl import HANGING_REPO
+
+    repo = make_repo(tmp_path / "r", HANGING_REPO)
+    proc = run_cli("fix", str(repo), "--no-model", "--json", "--test-cmd", PYTEST, "--test-timeout", "2", "--time-budget", "120")
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["status"] == "fixed" and payload["winner"] == "line 5: '+=' -> '-='"
+    assert "n -= 1" in (repo / "calc.py").read_text()
+    assert "ran past 2 s" in proc.stderr
+    # Mutants that still loop are cut at the quick timeout (5 s), not the hung baseline's.
+    assert payload["seconds"] < 90
+
+
+def test_cli_rejects_a_non_positive_test_timeout(tmp_path):
+    repo = make_repo(tmp_path / "r", OPERATOR_BUG)
+    before = snapshot(repo)
+    proc = run_cli("fix", str(repo), "--test-timeout", "0")
+    assert proc.returncode == 2 and "--test-timeout" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert snapshot(repo) == before

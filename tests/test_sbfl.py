@@ -98,3 +98,41 @@ def test_spectrum_round_trips_through_the_cache(tmp_path):
     assert store.get("k") == spectrum
     (tmp_path / ".codeloop" / "cache" / "sbfl" / "k.json").write_text("{broken")
     assert store.get("k") is None
+
+
+HANGING_REPO = {
+    "calc.py": "def count_down(n):\n    out = []\n    while n > 0:\n        out.append(n)\n        n += 1\n    return out\n",
+    "test_calc.py": (
+        "import time\n\nfrom calc import count_down\n\n\n"
+        "def test_count_down():\n    assert count_down(3) == [3, 2, 1]\n\n\n"
+        "def test_zero():\n    assert count_down(0) == []\n\n\n"
+        "def test_slow_but_finishing():\n    time.sleep(0.5)\n"
+    ),
+}
+
+
+def test_a_hung_test_is_stopped_where_it_loops_and_the_run_goes_on(tmp_path):
+    report, spectrum = PytestRunner(PYTEST).run_with_spectrum(make_repo(tmp_path / "r", HANGING_REPO), timeout=60, test_timeout=2)
+    assert not report.timed_out and report.seconds < 30
+    assert report.failed_ids == report.hung_ids == ["test_calc.py::test_count_down"]
+    assert set(report.passed_ids) == {"test_calc.py::test_zero", "test_calc.py::test_slow_but_finishing"}
+    failure = report.failures[0]
+    assert failure.frames[-1].path == "calc.py" and failure.frames[-1].line in (3, 4, 5)  # the loop, not the plugin
+    assert spectrum is not None and ("calc.py", 5) in spectrum.lines
+    assert "test_calc.py::test_count_down" in spectrum.lines[("calc.py", 5)]
+
+
+def test_a_suite_that_hangs_past_the_budget_is_run_once_not_twice(tmp_path):
+    # The test owns SIGALRM, so the per-test limit stays out of its way: the whole run
+    # times out, and is not repeated plain (that would spend the budget twice).
+    files = {
+        "test_own_alarm.py": (
+            "import signal\n\n\n"
+            "def test_loops_with_its_own_alarm():\n"
+            "    signal.signal(signal.SIGALRM, lambda *a: None)\n"
+            "    while True:\n        pass\n"
+        ),
+    }
+    report, spectrum = PytestRunner(PYTEST).run_with_spectrum(make_repo(tmp_path / "r", files), timeout=6, test_timeout=1)
+    assert report.timed_out and spectrum is None and report.hung_ids == []
+    assert report.seconds < 10

@@ -37,6 +37,7 @@ def fix(
     no_model: bool = typer.Option(False, "--no-model", help="Cheap tier only: one-token edits at the suspicious lines, no model (fast; for pre-commit)."),
     tiers_opt: Optional[str] = typer.Option(None, "--tiers", help="Comma-separated tiers to run in order: cheap,model (default: both)."),
     workers: int = typer.Option(0, "--workers", help="Candidates validated in parallel (default: one per CPU core)."),
+    test_timeout: Optional[float] = typer.Option(None, "--test-timeout", help="Seconds one test may run in the first run before it counts as hung and is stopped where it loops (default: a fifth of the budget, 10-120 s)."),
 ) -> None:
     """Repair the code so that the test command passes."""
     from codeloop.analysis.languages import language_for_path
@@ -56,6 +57,8 @@ def fix(
             raise UsageError("--samples and --max-rounds must be at least 1")
         if time_budget <= 0:
             raise UsageError("--time-budget must be a positive number of seconds")
+        if test_timeout is not None and test_timeout <= 0:
+            raise UsageError("--test-timeout must be a positive number of seconds")
         tier_names = _tier_names(tiers_opt, no_model)
         root = find_project(path)
         command = test_command(root, test_cmd)
@@ -64,7 +67,7 @@ def fix(
     except UsageError as exc:
         fail_usage(str(exc), json_out)
 
-    options = FixOptions(samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain, temperature=temperature)
+    options = FixOptions(samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain, temperature=temperature, test_timeout=test_timeout)
     console = make_console()
     n_workers = workers if workers > 0 else max(1, os.cpu_count() or 1)
     available = {

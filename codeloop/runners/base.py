@@ -30,6 +30,11 @@ class TestFailure:
     line: int = 0
 
 
+# The per-test limit of the baseline run marks hung tests with this text (it must match
+# HUNG_MARKER in runners/sbfl_plugin.py, which cannot import codeloop).
+HUNG_MARKER = "ran past codeloop's per-test limit"
+
+
 @dataclass
 class TestReport:
     __test__ = False  # not a pytest test class
@@ -46,6 +51,11 @@ class TestReport:
     @property
     def failed_ids(self) -> list[str]:
         return [f.test_id for f in self.failures]
+
+    @property
+    def hung_ids(self) -> list[str]:
+        """Tests the per-test limit interrupted (see runners/sbfl_plugin.py)."""
+        return [f.test_id for f in self.failures if HUNG_MARKER in f.message or HUNG_MARKER in f.details]
 
     def signature(self) -> str:
         """A short fingerprint of *how* it fails, to notice rounds that repeat a failure."""

@@ -95,11 +95,13 @@ class PytestRunner:
     def run(self, cwd: Path, selection: list[str] | None = None, timeout: float = 600.0) -> TestReport:
         return self._run(cwd, selection, timeout, {}, [])
 
-    def run_with_spectrum(self, cwd: Path, timeout: float = 600.0) -> tuple[TestReport, Spectrum | None]:
-        """The whole command, recording per test which lines ran (for SBFL).
+    def run_with_spectrum(self, cwd: Path, timeout: float = 600.0, test_timeout: float = 0.0) -> tuple[TestReport, Spectrum | None]:
+        """The whole command, recording per test which lines ran (for SBFL); a test that
+        runs past ``test_timeout`` seconds (0: no limit) fails where it hung.
 
         Needs coverage.py importable where the tests run; without it the plugin cannot
-        load, and the command is simply run again plain (spectrum None).
+        load, and the command is simply run again plain (spectrum None). A run that timed
+        out as a whole is not run again: that would spend the budget twice.
         """
         with tempfile.TemporaryDirectory(prefix="codeloop-sbfl-") as tmp:
             plugin_dir = Path(tmp) / "plugin"
@@ -112,9 +114,12 @@ class PytestRunner:
                 "CODELOOP_SBFL_DATA": str(data_file),
                 "CODELOOP_SBFL_OUTCOMES": str(outcomes_file),
                 "CODELOOP_SBFL_SOURCE": str(cwd),
+                "CODELOOP_SBFL_TEST_TIMEOUT": f"{test_timeout:g}",
             }
             report = self._run(cwd, None, timeout, env, ["-p", "codeloop_sbfl"])
-            if not outcomes_file.is_file() or report.timed_out:
+            if report.timed_out:
+                return report, None
+            if not outcomes_file.is_file():
                 return self.run(cwd, None, timeout), None
             spectrum = read_spectrum(data_file, json.loads(outcomes_file.read_text("utf-8")), cwd)
             shutil.rmtree(plugin_dir, ignore_errors=True)

@@ -3,15 +3,29 @@
 It is copied into a temporary folder as ``codeloop_sbfl.py`` and loaded with
 ``-p codeloop_sbfl``, so it works whatever environment the user's test command runs in,
 as long as coverage.py is importable there. It must stay dependency-free apart from
-coverage and pytest, and must never change test outcomes.
+coverage and pytest, and must never change the outcome of a test that finishes.
+
+A test that runs past ``CODELOOP_SBFL_TEST_TIMEOUT`` seconds (an infinite loop is a
+common bug) is interrupted by SIGALRM and fails where it was looping: the run goes on,
+and the traceback and the lines it ran localize the loop like any other failure.
 """
 
 import json
 import os
+import signal
+import threading
 
 import coverage
+import pytest
 
 _state: dict = {}  # type: ignore[type-arg]
+
+# codeloop recognises hung tests by this text in the failure message (runners/base.py).
+HUNG_MARKER = "ran past codeloop's per-test limit"
+
+
+class CodeloopTestTimeout(BaseException):
+    """Not an Exception: a test's own ``except Exception`` must not swallow it."""
 
 
 def pytest_configure(config):
@@ -29,6 +43,37 @@ def pytest_configure(config):
 
 def pytest_runtest_setup(item):
     _state["cov"].switch_context(item.nodeid)
+
+
+def _can_arm(limit):
+    # Only where SIGALRM is ours to use: POSIX, the main thread, no handler of the
+    # user's (pytest-timeout's signal mode, a test suite's own alarms).
+    return (
+        limit > 0
+        and hasattr(signal, "setitimer")
+        and threading.current_thread() is threading.main_thread()
+        and signal.getsignal(signal.SIGALRM) in (signal.SIG_DFL, None)
+    )
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_call(item):
+    limit = float(os.environ.get("CODELOOP_SBFL_TEST_TIMEOUT") or 0)
+    if not _can_arm(limit):
+        yield
+        return
+
+    def expire(signum, frame):
+        __tracebackhide__ = True  # the traceback ends in the looping code, not here
+        raise CodeloopTestTimeout(f"the test {HUNG_MARKER} of {limit:g} s (an infinite loop?)")
+
+    signal.signal(signal.SIGALRM, expire)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, signal.SIG_DFL)
 
 
 def pytest_runtest_logreport(report):

@@ -26,6 +26,14 @@ class FixOptions:
     line_samples: int = 12  # single-line rewrites per round at the most suspicious lines
     explain: bool = True  # self-debug: explain the failure before refining
     max_suspects: int = 3
+    test_timeout: float | None = None  # per test in the baseline run; None: derived from the budget
+
+    def baseline_test_timeout(self) -> float:
+        """How long one test may run in the baseline before it counts as hung: a fifth of
+        the budget, at least 10 s (slow tests are real) and at most 120 s."""
+        if self.test_timeout is not None:
+            return self.test_timeout
+        return min(120.0, max(10.0, self.time_budget / 5))
 
 
 @dataclass(frozen=True)

@@ -91,6 +91,8 @@ def repair(
         return FixResult("passing", seconds=time.monotonic() - started, message="the test command already passes")
     if baseline.timed_out:
         return FixResult("error", seconds=time.monotonic() - started, message="the test command timed out before any fix was tried; raise --time-budget")
+    if baseline.hung_ids:
+        yield Note(f"{len(baseline.hung_ids)} test(s) ran past {options.baseline_test_timeout():g} s and were stopped where they looped: {', '.join(baseline.hung_ids[:3])}")
 
     yield StageStarted("localize", "spectrum from cache" if cached else "")
     ranking = _ranking(spectrum, pool.files, language_for) if spectrum is not None else None
@@ -100,8 +102,10 @@ def repair(
     yield Localized([s.key for s in suspects[:10]])
 
     # Each candidate may take a few times the baseline; a hung candidate is cut off there.
-    full_timeout = max(30.0, baseline.seconds * 5)
-    validator = Validator(pool, runner, baseline, language_for, deadline, full_timeout)
+    # Time the per-test limit spent on hung tests is not how long the suite takes.
+    typical = max(0.1, baseline.seconds - len(baseline.hung_ids) * options.baseline_test_timeout())
+    full_timeout = max(30.0, typical * 5)
+    validator = Validator(pool, runner, baseline, language_for, deadline, full_timeout, typical)
     stats = Stats()
     lock = threading.Lock()  # tiers may validate from several threads
 
@@ -157,7 +161,7 @@ def _baseline(
         with_spectrum = getattr(runner, "run_with_spectrum", None)
         if spectrum is not None or with_spectrum is None:
             return runner.run(box.path, None, timeout=timeout), spectrum, run_root, spectrum is not None  # type: ignore[arg-type]
-        report, spectrum = with_spectrum(box.path, timeout=timeout)
+        report, spectrum = with_spectrum(box.path, timeout=timeout, test_timeout=options.baseline_test_timeout())
     if spectrum is not None and cache is not None and not report.passed:
         cache.put(key, spectrum)
     return report, spectrum, run_root, False

@@ -52,6 +52,7 @@ class Validator:
         language_for: Callable[[str], Language | None],
         deadline: float,
         full_timeout: float,
+        typical_seconds: float | None = None,
     ) -> None:
         self.pool = pool
         self.runner = runner
@@ -63,7 +64,8 @@ class Validator:
         # failing tests alone get less time than the whole suite took (mutants that
         # loop forever are common, and they would otherwise cost the full timeout).
         self.full_timeout = full_timeout
-        self.quick_timeout = max(5.0, 2 * baseline.seconds)
+        # ``typical_seconds``: the baseline's duration without the tests it stopped as hung.
+        self.quick_timeout = max(5.0, 2 * (baseline.seconds if typical_seconds is None else typical_seconds))
 
     def _timeout(self, limit: float | None = None) -> float:
         return max(5.0, min(limit or self.full_timeout, self.deadline - time.monotonic()))
