@@ -51,6 +51,7 @@ def fix(
     from codeloop.workspace.cache import SpectrumFiles
     from codeloop.workspace.git import find_project
     from codeloop.workspace.sandbox import SandboxPool
+    from codeloop.workspace.symbols import definition_finder
 
     try:
         if samples < 1 or max_rounds < 1:
@@ -77,8 +78,8 @@ def fix(
     }
     tiers = [available[name]() for name in tier_names]
     try:
-        with SandboxPool(root, size=n_workers) as pool, EventRenderer(console) as renderer:
-            loop = repair(pool, make_runner(command), tiers, language_for_path, options, SpectrumFiles(root))  # type: ignore[arg-type]
+        with SandboxPool(root, size=n_workers) as pool, definition_finder(root) as find_definitions, EventRenderer(console) as renderer:
+            loop = repair(pool, make_runner(command), tiers, language_for_path, options, SpectrumFiles(root), find_definitions)  # type: ignore[arg-type]
             result = drive(loop, renderer.handle)
         applied = _apply(root, result, dry_run)
     except KeyboardInterrupt:

@@ -7,8 +7,10 @@ plus untracked-not-ignored), so .gitignore'd build output is never indexed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
-from collections.abc import Callable
+import sqlite3
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from codeloop.analysis.index import SymbolIndex, SyncStats
@@ -44,3 +46,23 @@ def line_reader(root: Path) -> Callable[[str], list[str]]:
             return []
 
     return read
+
+
+@contextlib.contextmanager
+def definition_finder(root: Path) -> Iterator[Callable[[str], list[tuple[str, int]]] | None]:
+    """Where functions are defined, from the synced index of ``root``: for localizing a
+    failure by what the failing test calls. None when the index cannot be opened (a
+    read-only tree, a locked database): callers then scan the files themselves."""
+    try:
+        index, _ = open_index(root)
+    except (OSError, sqlite3.Error):
+        yield None
+        return
+
+    def find(name: str) -> list[tuple[str, int]]:
+        return [(loc.path, loc.line) for loc in index.definitions_of(name) if loc.kind in ("function", "method")]
+
+    try:
+        yield find
+    finally:
+        index.close()

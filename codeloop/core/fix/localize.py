@@ -19,6 +19,9 @@ from codeloop.runners.base import TestFailure, TestReport
 
 ReadText = Callable[[str], str]
 LanguageFor = Callable[[str], "Language | None"]
+# (path, line) of every definition named ``name`` in the repo: the symbol index answers
+# in milliseconds what a scan answers by parsing every file that mentions the name.
+DefinitionFinder = Callable[[str], list[tuple[str, int]]]
 
 
 @dataclass(frozen=True)
@@ -62,12 +65,15 @@ def _source_of(text: str, span: FunctionSpan) -> str:
 
 
 class Localizer:
-    def __init__(self, files: list[str], read: ReadText, language_for: LanguageFor, run_root: str) -> None:
+    def __init__(
+        self, files: list[str], read: ReadText, language_for: LanguageFor, run_root: str, find_definitions: DefinitionFinder | None = None
+    ) -> None:
         self.files = files
         self.known = set(files)
         self.read = read
         self.language_for = language_for
         self.run_root = run_root
+        self.find_definitions = find_definitions
 
     def _is_test(self, rel: str) -> bool:
         language = self.language_for(rel)
@@ -80,6 +86,9 @@ class Localizer:
         return enclosing_function(language, self.read(rel).encode("utf-8"), line)
 
     def _definitions(self, name: str) -> list[tuple[str, FunctionSpan]]:
+        """Functions and methods named ``name`` outside the tests."""
+        if self.find_definitions is not None:
+            return self._indexed_definitions(name, self.find_definitions)
         found = []
         for rel in self.files:
             if self._is_test(rel):
@@ -90,6 +99,16 @@ class Localizer:
             language = self.language_for(rel)
             assert language is not None
             found += [(rel, span) for span in functions(language, text.encode("utf-8")) if span.name == name]
+        return found
+
+    def _indexed_definitions(self, name: str, find: DefinitionFinder) -> list[tuple[str, FunctionSpan]]:
+        found = []
+        for rel, line in find(name):
+            if rel not in self.known or self._is_test(rel):
+                continue
+            span = self._span_at(rel, line)  # classes and constants have no function span
+            if span is not None and span.name == name and span.start_line <= line:
+                found.append((rel, span))
         return found
 
     def test_context(self, failure: TestFailure) -> TestContext:

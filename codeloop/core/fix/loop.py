@@ -17,7 +17,7 @@ from codeloop.analysis.languages import Language
 from codeloop.core.changes import ChangeSet
 from codeloop.core.events import Event, Localized, Note, StageStarted, TestsRan
 from codeloop.core.fix.context import Candidate, FixOptions, RepairContext, Stats, Tier
-from codeloop.core.fix.localize import Localizer
+from codeloop.core.fix.localize import DefinitionFinder, Localizer
 from codeloop.core.fix.sbfl import Ranking, Spectrum, rank
 from codeloop.core.fix.validate import Sandboxes, Validator
 from codeloop.runners.base import TestReport, TestRunner
@@ -81,6 +81,7 @@ def repair(
     language_for: Callable[[str], Language | None],
     options: FixOptions,
     spectrum_cache: SpectrumCache | None = None,
+    find_definitions: DefinitionFinder | None = None,
 ) -> Generator[Event, None, FixResult]:
     started = time.monotonic()
     deadline = started + options.time_budget
@@ -96,7 +97,7 @@ def repair(
 
     yield StageStarted("localize", "spectrum from cache" if cached else "")
     ranking = _ranking(spectrum, pool.files, language_for) if spectrum is not None else None
-    localizer = Localizer(pool.files, pool.read, language_for, run_root)
+    localizer = Localizer(pool.files, pool.read, language_for, run_root, find_definitions)
     suspects = localizer.suspects(baseline, ranking)
     tests = [localizer.test_context(f) for f in baseline.failures[:3]]
     yield Localized([s.key for s in suspects[:10]])
