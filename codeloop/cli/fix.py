@@ -37,6 +37,7 @@ def fix(
     no_model: bool = typer.Option(False, "--no-model", help="Cheap tier only: one-token edits at the suspicious lines, no model (fast; for pre-commit)."),
     tiers_opt: Optional[str] = typer.Option(None, "--tiers", help="Comma-separated tiers to run in order: cheap,model (default: both)."),
     workers: int = typer.Option(0, "--workers", help="Candidates validated in parallel (default: one per CPU core)."),
+    rank: bool = typer.Option(True, "--rank/--no-rank", help="When several one-token edits pass, keep searching briefly and apply the one the local model finds most natural (not with --no-model; --backend llamacpp only)."),
     test_timeout: Optional[float] = typer.Option(None, "--test-timeout", help="Seconds one test may run in the first run before it counts as hung and is stopped where it loops (default: a fifth of the budget, 10-120 s)."),
 ) -> None:
     """Repair the code so that the test command passes."""
@@ -71,9 +72,11 @@ def fix(
     options = FixOptions(samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain, temperature=temperature, test_timeout=test_timeout)
     console = make_console()
     n_workers = workers if workers > 0 else max(1, os.cpu_count() or 1)
+    # The model judges plausible patches whenever it may run at all (--no-model: never).
+    scorer = _code_scorer(model) if rank and not no_model and backend == "llamacpp" else None
     available = {
         # Alone, the cheap tier may spend the whole budget; before the model, a bounded share.
-        "cheap": lambda: CheapTier(generators_for, share=1.0 if tier_names[-1] == "cheap" else 0.4, workers=n_workers),
+        "cheap": lambda: CheapTier(generators_for, share=1.0 if tier_names[-1] == "cheap" else 0.4, workers=n_workers, scorer=scorer),
         "model": lambda: ModelTier(lambda: make_backend(backend, model_path=model, base_url=base_url, model_name=model_name)),
     }
     tiers = [available[name]() for name in tier_names]
@@ -106,6 +109,14 @@ def fix(
     if result.status in ("fixed", "passing"):
         raise typer.Exit(0)
     raise typer.Exit(1)
+
+
+def _code_scorer(model: Optional[Path]) -> Callable[[str], float]:
+    """The local model as a judge of how natural code looks (loaded on first use)."""
+    from codeloop.models.llamacpp import default_model_path, default_threads
+    from codeloop.models.scoring import LlamaCppScorer
+
+    return LlamaCppScorer(model or default_model_path(), default_threads()).log_likelihood
 
 
 def drive(loop: Generator[Any, None, Any], handle: Callable[[Any], None]) -> Any:

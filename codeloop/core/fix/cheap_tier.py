@@ -4,7 +4,8 @@ Most bugs that break a test are one-token slips. Trying every small edit at the 
 failing tests implicate (SBFL ranking, else the suspect functions) fixes them in seconds
 on any machine. Candidates run cheapest and most suspicious first, several at a time
 (one sandbox per worker); the first that passes the whole test command ends the search,
-and of those that pass together the smallest, most suspicious one wins.
+and of those that pass together the smallest, most suspicious one wins. With a model to
+score code, the search goes on briefly and the most natural plausible patch wins.
 
 What it learns goes to the next tier in ``ctx.notes["cheap"]``: the lines where a mutant
 changed how the tests fail (those lines matter even when no one-token edit fixes them).
@@ -13,7 +14,7 @@ changed how the tests fail (those lines matter even when no one-token edit fixes
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
@@ -23,8 +24,16 @@ from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.events import CandidateChecked, Note, StageStarted, TierProgress
 from codeloop.core.fix.context import Candidate, RepairContext, TierRun, Verdict
 from codeloop.core.fix.mutants.base import Mutation, MutationGenerator
+from codeloop.core.fix.patch_ranking import CodeScorer, naturalness_gains
 
 GeneratorsFor = Callable[[Language], list[MutationGenerator]]
+
+# After the first plausible patch, with a scorer: up to _RESCORE_MAX untried mutants are
+# scored, and the _MAX_PLAUSIBLE most natural of them validated, for at least
+# _EXPLORE_MIN_S (at most as long again as the search took so far).
+_EXPLORE_MIN_S = 10.0
+_MAX_PLAUSIBLE = 8
+_RESCORE_MAX = 80
 
 
 @dataclass(frozen=True)
@@ -101,12 +110,23 @@ def mutants(ctx: RepairContext, generators_for: GeneratorsFor, max_lines: int) -
 class CheapTier:
     name = "cheap"
 
-    def __init__(self, generators_for: GeneratorsFor, share: float = 0.4, workers: int = 2, max_lines: int = 60, max_candidates: int = 2000) -> None:
+    def __init__(
+        self,
+        generators_for: GeneratorsFor,
+        share: float = 0.4,
+        workers: int = 2,
+        max_lines: int = 60,
+        max_candidates: int = 2000,
+        scorer: CodeScorer | None = None,
+    ) -> None:
         self.generators_for = generators_for
         self.share = share  # of the remaining budget; the model tier gets the rest
         self.workers = max(1, workers)
         self.max_lines = max_lines
         self.max_candidates = max_candidates
+        # With a scorer the search goes on a little after the first plausible patch, and
+        # the most natural of those found wins (core/fix/patch_ranking.py).
+        self.scorer = scorer
 
     def run(self, ctx: RepairContext) -> TierRun:
         yield StageStarted("cheap", "one-token edits at the suspicious lines")
@@ -114,20 +134,17 @@ class CheapTier:
         if not pending:
             yield Note("the cheap tier found nothing to mutate at the suspicious lines")
             return None
-        deadline = time.monotonic() + max(1.0, ctx.remaining() * self.share)
+        started = time.monotonic()
+        stop_at = min(started + max(1.0, ctx.remaining() * self.share), ctx.deadline)
         baseline_signature = ctx.baseline.signature()
         changed_failure: dict[str, list[int]] = {}
         passing: list[Mutant] = []
         tried = 0
-        total = len(pending)
-        queue: Iterator[Mutant] = iter(pending)
+        search = _Search(pending)
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             running: dict[Future[Verdict], Mutant] = {}
             while True:
-                while not passing and len(running) < self.workers and time.monotonic() < min(deadline, ctx.deadline):
-                    nxt = next(queue, None)
-                    if nxt is None:
-                        break
+                while len(running) < self.workers and time.monotonic() < stop_at and (nxt := search.next()) is not None:
                     running[pool.submit(ctx.validate, nxt.candidate)] = nxt
                 if not running:
                     break
@@ -139,17 +156,65 @@ class CheapTier:
                     if verdict.passed:
                         passing.append(mutant)
                         yield CandidateChecked(0, tried, self.name, "passed", mutant.mutation.description)
+                        if len(passing) == 1 and self.scorer is not None:
+                            explored = search.explore(mutant, ctx, self.scorer)
+                            yield Note(f"looking for a more natural patch than {mutant.mutation.description}: {explored} to check")
+                            now = time.monotonic()  # explore at most as long again as finding it took
+                            stop_at = min(stop_at, now + max(_EXPLORE_MIN_S, now - started))
+                        elif self.scorer is None:
+                            search.stop()
                     elif verdict.report is not None and verdict.report.signature() != baseline_signature:
                         changed_failure.setdefault(mutant.path, []).append(mutant.mutation.line)
                     if tried % 10 == 0 or verdict.passed:
-                        yield TierProgress(self.name, tried, total, len(passing))
-        ctx.notes["cheap"] = CheapNotes(tried, total, {p: sorted(set(lines)) for p, lines in changed_failure.items()})
+                        yield TierProgress(self.name, tried, len(pending), len(passing))
+        ctx.notes["cheap"] = CheapNotes(tried, len(pending), {p: sorted(set(lines)) for p, lines in changed_failure.items()})
         if not passing:
-            yield TierProgress(self.name, tried, total, 0)
-            left = total - tried
+            yield TierProgress(self.name, tried, len(pending), 0)
+            left = len(pending) - tried
             yield Note(f"cheap tier: {tried} mutants tried, none passes" + (f" ({left} left untried: budget share spent)" if left else ""))
             return None
         # Ties go to the mutant tried first (the queue order), never to thread timing.
         position = {id(m): i for i, m in enumerate(pending)}
-        best = min(passing, key=lambda m: (m.candidate.changes.size(), m.order, position[id(m)]))
-        return best.candidate
+        passing.sort(key=lambda m: (m.candidate.changes.size(), m.order, position[id(m)]))
+        if len(passing) > 1 and self.scorer is not None:
+            gains = search.gains_of(passing, ctx, self.scorer)
+            order = sorted(range(len(passing)), key=lambda i: -gains[i])  # stable: ties keep the order above
+            ranked = ", ".join(f"{passing[i].mutation.description} {gains[i]:+.1f}" for i in order[:4])
+            yield Note(f"{len(passing)} patches pass; the one that makes the code most natural to the model wins ({ranked})")
+            return passing[order[0]].candidate
+        return passing[0].candidate
+
+
+class _Search:
+    """The queue of mutants to validate. Plain order until the first plausible patch;
+    then (with a scorer) only the untried mutants as suspicious as it whose edit makes
+    the code more natural than its edit did, most natural first."""
+
+    def __init__(self, pending: list[Mutant]) -> None:
+        self.queue = pending
+        self.at = 0
+        self.gains: dict[int, float] = {}  # id(mutant) -> naturalness gain
+
+    def next(self) -> Mutant | None:
+        if self.at >= len(self.queue):
+            return None
+        self.at += 1
+        return self.queue[self.at - 1]
+
+    def stop(self) -> None:
+        self.queue, self.at = [], 0
+
+    def explore(self, found: Mutant, ctx: RepairContext, score: CodeScorer) -> int:
+        rest = [m for m in self.queue[self.at :] if m.line_score >= found.line_score - 1e-9][:_RESCORE_MAX]
+        # Scored in file order, so consecutive texts share prefixes (models/scoring.py).
+        rest.sort(key=lambda m: (m.path, m.mutation.line))
+        gain, *rest_gains = self.gains_of([found, *rest], ctx, score)
+        better = sorted((g, i) for i, g in enumerate(rest_gains) if g > gain)
+        self.queue, self.at = [rest[i] for _, i in reversed(better)][:_MAX_PLAUSIBLE], 0
+        return len(self.queue)
+
+    def gains_of(self, found: list[Mutant], ctx: RepairContext, score: CodeScorer) -> list[float]:
+        missing = [m for m in found if id(m) not in self.gains]
+        patches = [(m.candidate.changes.files[0], m.mutation.line) for m in missing]
+        self.gains.update(zip(map(id, missing), naturalness_gains(patches, ctx.language_for, score)))
+        return [self.gains[id(m)] for m in found]
