@@ -35,9 +35,10 @@ MAD_REPO = {
 
 
 def test_window_is_the_function_up_to_a_few_lines_after_the_edit():
-    assert changed_window(PYTHON, SOURCE, 5) == "def mad(numbers):\n    mean = sum(numbers) / len(numbers)\n    total = sum(abs(x - mean) for x in numbers)\n    return total / mean\n"
-    assert changed_window(PYTHON, SOURCE, 4).startswith("def mad(numbers):\n") and changed_window(PYTHON, SOURCE, 4).count("\n") == 4
-    assert changed_window(PYTHON, SOURCE, 10) == "".join(SOURCE.splitlines(keepends=True)[1:10])  # no function: nearby lines
+    assert changed_window(PYTHON, SOURCE, 5) == "def mad(numbers):\n    mean = sum(numbers) / len(numbers)\n    total = sum(abs(x - mean) for x in numbers)\n"
+    assert changed_window(PYTHON, SOURCE, 7) == changed_window(PYTHON, SOURCE, 6)  # never past the function's end
+    assert changed_window(PYTHON, SOURCE, 6).endswith("    return total / mean\n")
+    assert changed_window(PYTHON, SOURCE, 10) == "".join(SOURCE.splitlines(keepends=True)[1:11])  # no function: nearby lines
 
 
 def test_gain_is_measured_against_each_patch_own_original():

@@ -27,6 +27,9 @@ class LlamaCppScorer:
         self.model_path = Path(model_path)
         self.n_threads = n_threads
         self._llm: Any = None
+        # [i]: log P(token i | tokens < i) for the tokens now in the context ([0] unused):
+        # a text sharing a prefix with the previous one computes only its new positions.
+        self._logprobs: list[float] = []
 
     def _model(self) -> Any:
         if self._llm is None:
@@ -53,9 +56,11 @@ class LlamaCppScorer:
         reused = min(reused, len(tokens) - 1)  # at least one token is evaluated
         llm.n_tokens = reused
         llm.eval(tokens[reused:])
-        # Row i of the logits predicts token i + 1.
-        logits = np.asarray(llm.scores[len(head) - 1 : len(tokens) - 1], dtype=np.float64)
+        # Row i of the logits predicts token i + 1; rows before ``reused`` are unchanged.
+        first = max(reused, 1)
+        logits = np.asarray(llm.scores[first - 1 : len(tokens) - 1], dtype=np.float64)
         top = logits.max(axis=1, keepdims=True)
         log_norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
-        picked = logits[np.arange(len(body)), np.asarray(body)]
-        return float((picked - log_norm).sum())
+        picked = logits[np.arange(len(logits)), np.asarray(tokens[first:])]
+        self._logprobs = (self._logprobs or [0.0])[:first] + (picked - log_norm).tolist()
+        return float(sum(self._logprobs[len(head) :]))

@@ -31,7 +31,7 @@ GeneratorsFor = Callable[[Language], list[MutationGenerator]]
 # After the first plausible patch, with a scorer: up to _RESCORE_MAX untried mutants are
 # scored, and the _MAX_PLAUSIBLE most natural of them validated, for at least
 # _EXPLORE_MIN_S (at most as long again as the search took so far).
-_EXPLORE_MIN_S = 10.0
+_EXPLORE_MIN_S = 15.0
 _MAX_PLAUSIBLE = 8
 _RESCORE_MAX = 80
 
@@ -157,10 +157,10 @@ class CheapTier:
                         passing.append(mutant)
                         yield CandidateChecked(0, tried, self.name, "passed", mutant.mutation.description)
                         if len(passing) == 1 and self.scorer is not None:
-                            explored = search.explore(mutant, ctx, self.scorer)
-                            yield Note(f"looking for a more natural patch than {mutant.mutation.description}: {explored} to check")
                             now = time.monotonic()  # explore at most as long again as finding it took
                             stop_at = min(stop_at, now + max(_EXPLORE_MIN_S, now - started))
+                            explored = search.explore(mutant, ctx, self.scorer, until=now + (stop_at - now) * 0.6)
+                            yield Note(f"looking for a more natural patch than {mutant.mutation.description}: {explored} to check")
                         elif self.scorer is None:
                             search.stop()
                     elif verdict.report is not None and verdict.report.signature() != baseline_signature:
@@ -204,13 +204,21 @@ class _Search:
     def stop(self) -> None:
         self.queue, self.at = [], 0
 
-    def explore(self, found: Mutant, ctx: RepairContext, score: CodeScorer) -> int:
+    def explore(self, found: Mutant, ctx: RepairContext, score: CodeScorer, until: float) -> int:
+        """Re-queue what may beat ``found``; scoring stops at ``until`` (the unscored are
+        dropped). Returns how many are queued."""
         rest = [m for m in self.queue[self.at :] if m.line_score >= found.line_score - 1e-9][:_RESCORE_MAX]
         # Scored in file order, so consecutive texts share prefixes (models/scoring.py).
         rest.sort(key=lambda m: (m.path, m.mutation.line))
-        gain, *rest_gains = self.gains_of([found, *rest], ctx, score)
-        better = sorted((g, i) for i, g in enumerate(rest_gains) if g > gain)
-        self.queue, self.at = [rest[i] for _, i in reversed(better)][:_MAX_PLAUSIBLE], 0
+        (gain,) = self.gains_of([found], ctx, score)
+        better: list[tuple[float, int]] = []
+        for i, mutant in enumerate(rest):
+            if time.monotonic() > until:
+                break
+            (other,) = self.gains_of([mutant], ctx, score)
+            if other > gain:
+                better.append((-other, i))
+        self.queue, self.at = [rest[i] for _, i in sorted(better)][:_MAX_PLAUSIBLE], 0
         return len(self.queue)
 
     def gains_of(self, found: list[Mutant], ctx: RepairContext, score: CodeScorer) -> list[float]:

@@ -20,7 +20,7 @@ from codeloop.core.changes import FileChange
 CodeScorer = Callable[[str], float]
 
 _BEFORE = 8  # lines before the edit when it is outside any function
-_AFTER = 3  # lines after the edited one that are scored: an edit's effect is local
+_AFTER = 1  # lines after the edited one that are scored: an edit's effect is local
 
 
 def changed_window(language: Language | None, text: str, line: int) -> str:
