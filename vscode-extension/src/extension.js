@@ -31,7 +31,9 @@ class ReadOnlyDocuments {
     this.texts.set(uri.toString(), text);
     this.changed.fire(uri);
     const doc = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(uri), language);
-    await vscode.window.showTextDocument(doc, { preview: true, viewColumn: vscode.ViewColumn.Beside });
+    // Beside the file being worked on; with no editor open, Beside would leave an empty group.
+    const column = vscode.window.activeTextEditor ? vscode.ViewColumn.Beside : vscode.ViewColumn.Active;
+    await vscode.window.showTextDocument(doc, { preview: true, viewColumn: column });
   }
 }
 
