@@ -1,6 +1,7 @@
 // Drives code-server in Debian's chromium, all from the command palette: "codeloop: Fix failing
 // tests" (success notification, then its "Show diff"), "codeloop: Review staged changes" (the
-// finding in the Problems panel), "codeloop: Show repo map" (the map document). A screenshot
+// finding in the Problems panel), "codeloop: Extract method" on lines 6-8 of calc.py (the
+// editor reloads the new function), "codeloop: Show repo map" (focused on calc.py). A screenshot
 // of each step goes to OUTDIR. Usage (from run.sh): NODE_PATH=<cache>/tools/node_modules node e2e.js URL OUTDIR
 'use strict';
 const { chromium } = require('playwright-core');
@@ -24,6 +25,7 @@ async function openPalette(page) {
 }
 
 async function runCommand(page, title) {
+  if (!title.startsWith('Notifications:')) await runCommand(page, 'Notifications: Clear All Notifications'); // a stale toast is no outcome
   const input = await openPalette(page);
   await input.fill('>' + title);
   const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
@@ -89,8 +91,24 @@ async function shoot(page, name) {
     lap('PROBLEMS: ' + (await page.locator('.markers-panel').first().innerText()).replace(/\s+/g, ' ').slice(0, 200));
     await shoot(page, 'review-problems.png');
 
+    await page.keyboard.press('Control+Shift+M'); // close the panel again
+    await page.keyboard.press('Control+P');
+    await page.locator('.quick-input-widget input').first().fill('calc.py');
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'calc.py' }).first().click();
+    await waitForEditorText(page, 'def mul(a, b):', 'calc.py');
+    await page.keyboard.press('Control+G');
+    await page.keyboard.type('6');
+    await page.keyboard.press('Enter');
+    // Whole lines 6-8, as a user selects them: the selection ends at column 0 of line 9.
+    for (let i = 0; i < 3; i++) await page.keyboard.press('Control+L');
+    await runCommand(page, 'codeloop: Extract method');
+    const extracted = await waitForOutcome(page, 'codeloop extracted lines 6-8 of mul into', 'extracting lines', 120000);
+    lap('NOTIFICATION: ' + (await extracted.innerText()).replace(/\s+/g, ' ').slice(0, 160));
+    await waitForEditorText(page, 'def compute_r(a, b):', 'calc.py, reloaded from disk,');
+    await shoot(page, 'extract.png');
+
     await runCommand(page, 'codeloop: Show repo map');
-    await waitForEditorText(page, '# codeloop map of', 'map document');
+    await waitForEditorText(page, '# focus: calc.py', 'map document');
     await shoot(page, 'map.png');
     await browser.close();
     process.exit(0);

@@ -31,7 +31,7 @@ cat > "$DATA/user/User/settings.json" <<'JSON'
 JSON
 
 # The throwaway repo: one bug, one failing test.
-printf 'def add(a, b):\n    return a - b\n' > "$WS/calc.py"
+printf 'def add(a, b):\n    return a - b\n\n\ndef mul(a, b):\n    x = a\n    y = b\n    r = x * y\n    return r\n' > "$WS/calc.py"
 printf 'from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n' > "$WS/test_calc.py"
 git -C "$WS" init -q
 git -C "$WS" add -A
@@ -61,5 +61,8 @@ NODE_PATH=$CACHE/tools/node_modules node "$HERE/e2e.js" "http://127.0.0.1:$PORT/
 if ! grep -q 'return a + b' "$WS/calc.py"; then
   echo "E2E FAILED: calc.py on disk is not fixed:" >&2; cat "$WS/calc.py" >&2; exit 1
 fi
-echo "e2e: calc.py on disk now reads: $(sed -n 2p "$WS/calc.py" | sed 's/^ *//')"
+if ! grep -q '^def compute_r(a, b):' "$WS/calc.py"; then
+  echo "E2E FAILED: lines 6-8 of calc.py were not extracted:" >&2; cat "$WS/calc.py" >&2; exit 1
+fi
+echo "e2e: calc.py on disk now reads:"; sed 's/^/    /' "$WS/calc.py"
 echo "e2e: PASSED in $(awk -v a="$start" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s (screenshots in $SHOTS, logs in $RUN)"
