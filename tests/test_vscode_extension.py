@@ -4,12 +4,14 @@ parsers fed with what the real CLI prints, so a change of the JSON contract brea
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import PROJECT_ROOT, git, make_repo, run_cli
+from tests.conftest import PROJECT_ROOT, git, make_repo, run_cli, snapshot
 
 EXTENSION = PROJECT_ROOT / "vscode-extension"
 BUGGY = {
@@ -84,3 +86,17 @@ def test_real_map_json_renders_focused_file_first(tmp_path: Path) -> None:
     lines = result["text"].splitlines()
     assert lines[1].startswith("# focus: calc.py;")
     assert lines[3:6] == ["calc.py:", "      1  def add(a, b):", "      5  def mul(a, b):"]
+
+
+def test_cancel_interrupts_the_real_fix_which_exits_130_and_changes_nothing(tmp_path: Path) -> None:
+    slow_test = "import time\nfrom calc import add\n\n\ndef test_add():\n    time.sleep(3)\n    assert add(2, 3) == 5\n"
+    repo = make_repo(tmp_path / "r", {**BUGGY, "test_calc.py": slow_test})
+    before = snapshot(repo)
+    env = dict(os.environ, PYTHONPATH=str(PROJECT_ROOT))
+    cmd = [node(), str(EXTENSION / "test" / "run-and-cancel.js"), str(repo), "[tests]", sys.executable, "-m", "codeloop", "fix", "--json", "--no-model", str(repo)]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
+    outcome = json.loads(done.stdout)
+    assert outcome["code"] == 130, outcome["stderr"][-2000:]
+    assert "working tree is unchanged" in outcome["stderr"]
+    assert snapshot(repo) == before
+    assert parse("fix", subprocess.CompletedProcess([], outcome["code"], outcome["stdout"], outcome["stderr"]))["kind"] == "cancelled"

@@ -48,7 +48,8 @@ function runCli(inv, opts) {
     });
     if (opts.onCancel) {
       opts.onCancel(() => {
-        if (child.exitCode !== null || child.signalCode !== null) return;
+        // Once: a second SIGINT would land in the CLI's own clean-up (as a second Ctrl-C does).
+        if (escalate || child.exitCode !== null || child.signalCode !== null) return;
         child.kill('SIGINT');
         escalate = setTimeout(() => child.kill('SIGTERM'), INTERRUPT_GRACE_MS);
       });
