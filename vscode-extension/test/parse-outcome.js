@@ -8,12 +8,14 @@ const results = require('../src/results');
 let input = '';
 process.stdin.setEncoding('utf8').on('data', (d) => { input += d; }).on('end', () => {
   const { command, outcome, top } = JSON.parse(input);
-  const parse = {
+  /** @type {Record<string, () => unknown>} */
+  const parsers = {
     fix: () => results.fixResult(outcome),
     review: () => results.reviewResult(outcome, top),
     extract: () => results.extractResult(outcome),
     map: () => results.mapResult(outcome),
-  }[command];
+  };
+  const parse = parsers[command];
   if (!parse) throw new Error(`unknown command ${command}`);
   process.stdout.write(JSON.stringify(parse()));
 });
