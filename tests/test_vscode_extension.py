@@ -52,6 +52,16 @@ def test_real_fix_json_reads_as_an_applied_fix_naming_file_and_edit(tmp_path: Pa
     assert "return a + b" in (repo / "calc.py").read_text()
 
 
+def test_real_unfixed_json_reads_as_no_verified_fix_and_nothing_changed(tmp_path: Path) -> None:
+    repo = make_repo(tmp_path / "r", {**BUGGY, "calc.py": BUGGY["calc.py"].replace("a - b", "42 * a")})
+    before = snapshot(repo)
+    proc = run_cli("fix", "--json", "--no-model", "--time-budget", "5", str(repo))
+    result = parse("fix", proc)
+    assert result["kind"] == "unfixed", (proc.stdout, proc.stderr[-2000:])
+    assert result["message"].startswith("codeloop found no verified fix") and result["message"].endswith("Nothing was changed.")
+    assert snapshot(repo) == before
+
+
 def test_real_fix_usage_error_reads_as_the_one_stderr_line(tmp_path: Path) -> None:
     proc = run_cli("fix", "--json", "--time-budget", "-1", str(make_repo(tmp_path / "r", BUGGY)))
     assert parse("fix", proc) == {"kind": "usage", "message": "--time-budget must be a positive number of seconds"}
