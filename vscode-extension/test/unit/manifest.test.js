@@ -1,0 +1,28 @@
+// @ts-check
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.join(__dirname, '..', '..');
+const manifest = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+const glue = fs.readFileSync(path.join(root, 'src', 'extension.js'), 'utf8');
+
+test('every contributed command is registered by the glue, and only those', () => {
+  const contributed = manifest.contributes.commands.map((/** @type {{command: string}} */ c) => c.command).sort();
+  const registered = [...glue.matchAll(/registerCommand\('([^']+)'/g)].map((m) => m[1]).sort();
+  assert.deepEqual(registered, contributed);
+  assert.ok(manifest.contributes.commands.every((/** @type {{category: string}} */ c) => c.category === 'codeloop'));
+});
+
+test('every setting the glue reads is contributed with a default', () => {
+  const read = [...glue.matchAll(/c\.get\('([^']+)'\)/g)].map((m) => `codeloop.${m[1]}`).sort();
+  assert.deepEqual(read, Object.keys(manifest.contributes.configuration.properties).sort());
+  for (const prop of Object.values(manifest.contributes.configuration.properties)) assert.ok('default' in prop);
+});
+
+test('the engine stays within what code-server 4.100 (VS Code 1.100) runs', () => {
+  const [major, minor] = manifest.engines.vscode.replace(/^\^/, '').split('.').map(Number);
+  assert.ok(major === 1 && minor <= 100, manifest.engines.vscode);
+});
