@@ -116,3 +116,35 @@ def test_ctrl_c_mid_run_leaves_the_tree_and_no_sandboxes(tmp_path):
     assert "interrupted" in err.strip().splitlines()[-1]
     assert snapshot(repo) == before
     assert not [p for p in tmpdir.iterdir() if p.name.startswith("codeloop-")]  # sandboxes removed
+
+
+def test_ctrl_c_while_candidates_run_kills_their_test_commands(tmp_path):
+    # Candidates' test runs live in their own process groups (out of the terminal's
+    # reach): Ctrl-C must end them, not wait for them (each takes 6 s here).
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import PROJECT_ROOT
+
+    files = {
+        "calc.py": "def add(a, b):\n    return a - b\n",
+        "test_calc.py": "import time\nfrom calc import add\n\n\ndef test_add():\n    time.sleep(6)\n    assert add(2, 3) == 5\n",
+    }
+    repo = make_repo(tmp_path / "r", files)
+    before = snapshot(repo)
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "codeloop", "fix", str(repo), "--no-model", "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stderr is not None
+    for line in proc.stderr:  # the baseline (6 s) is done once localization starts
+        if "[localize]" in line or "[cheap]" in line:
+            break
+    time.sleep(1.5)  # candidates are running now
+    proc.send_signal(signal.SIGINT)
+    interrupted = time.monotonic()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert time.monotonic() - interrupted < 3, err
+    assert snapshot(repo) == before

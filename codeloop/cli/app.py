@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import signal
 import sys
 
 import typer
@@ -32,7 +33,17 @@ app.command("generate")(generate_cmd.generate)
 app.add_typer(bench_cmd.app, name="bench")
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    # Test commands run in their own process groups, out of the terminal's reach: end
+    # them here, so threads waiting on them let the interpreter exit at once.
+    from codeloop.runners.base import kill_running
+
+    kill_running()
+    raise KeyboardInterrupt
+
+
 def main() -> None:
+    signal.signal(signal.SIGINT, _interrupted)
     try:
         app()
     except KeyboardInterrupt:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -80,6 +82,22 @@ class ProcessResult:
     timed_out: bool
 
 
+# Process groups of test commands running now (from any thread), so that Ctrl-C can end
+# them all at once: worker threads blocked on them then return instead of holding the
+# interpreter's exit until their test runs finish.
+_running_groups: set[int] = set()
+_running_lock = threading.Lock()
+
+
+def kill_running() -> None:
+    """Kill every test command still running (their groups: children included)."""
+    with _running_lock:
+        groups = list(_running_groups)
+    for group in groups:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(group, signal.SIGKILL)
+
+
 def run_shell(command: str, cwd: Path, timeout: float, extra_env: dict[str, str] | None = None) -> ProcessResult:
     """Run ``command`` through the shell in its own process group, killed whole on timeout."""
     env = dict(os.environ)
@@ -97,6 +115,8 @@ def run_shell(command: str, cwd: Path, timeout: float, extra_env: dict[str, str]
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
+    with _running_lock:
+        _running_groups.add(proc.pid)
     try:
         out, _ = proc.communicate(timeout=timeout)
         timed_out = False
@@ -108,6 +128,8 @@ def run_shell(command: str, cwd: Path, timeout: float, extra_env: dict[str, str]
         if proc.poll() is None:  # interrupted (Ctrl-C): take the whole group down with us
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        with _running_lock:
+            _running_groups.discard(proc.pid)
     text = out.decode("utf-8", "replace")
     return ProcessResult(
         exit_code=proc.returncode if not timed_out else 124,
