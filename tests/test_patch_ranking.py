@@ -98,3 +98,14 @@ def test_cli_applies_the_natural_fix_not_the_overfitted_one(tmp_path):
     assert payload["status"] == "fixed" and payload["winner"] == "line 7: 'mean' -> 'len(numbers)'", payload
     assert "most natural" in proc.stderr
     assert "return total / len(numbers)" in (repo / "stats.py").read_text()
+
+
+def test_a_scorer_that_fails_turns_ranking_off_and_keeps_the_fix(tmp_path):
+    repo = make_repo(tmp_path / "r", MAD_REPO)
+
+    def broken_score(text):
+        raise RuntimeError("model file gone")
+
+    result, events = drive(repo, [CheapTier(generators_for, share=1.0, workers=1, scorer=broken_score)])
+    assert result.status == "fixed" and result.stats.plausible == 1
+    assert any(isinstance(e, Note) and "patch ranking off (RuntimeError: model file gone)" in e.message for e in events)

@@ -64,7 +64,8 @@ def fix(
         tier_names = _tier_names(tiers_opt, no_model)
         root = find_project(path)
         command = test_command(root, test_cmd)
-        if "model" in tier_names:
+        ranks = rank and not no_model and backend == "llamacpp"  # the local model judges plausible patches
+        if "model" in tier_names or ranks:
             check_backend_options(backend, model, base_url)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
@@ -72,8 +73,7 @@ def fix(
     options = FixOptions(samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain, temperature=temperature, test_timeout=test_timeout)
     console = make_console()
     n_workers = workers if workers > 0 else max(1, os.cpu_count() or 1)
-    # The model judges plausible patches whenever it may run at all (--no-model: never).
-    scorer = _code_scorer(model) if rank and not no_model and backend == "llamacpp" else None
+    scorer = _code_scorer(model) if ranks else None
     available = {
         # Alone, the cheap tier may spend the whole budget; before the model, a bounded share.
         "cheap": lambda: CheapTier(generators_for, share=1.0 if tier_names[-1] == "cheap" else 0.4, workers=n_workers, scorer=scorer),

@@ -141,6 +141,7 @@ class CheapTier:
         passing: list[Mutant] = []
         tried = 0
         search = _Search(pending)
+        scorer = self.scorer
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             running: dict[Future[Verdict], Mutant] = {}
             while True:
@@ -156,12 +157,17 @@ class CheapTier:
                     if verdict.passed:
                         passing.append(mutant)
                         yield CandidateChecked(0, tried, self.name, "passed", mutant.mutation.description)
-                        if len(passing) == 1 and self.scorer is not None:
+                        if len(passing) == 1 and scorer is not None:
                             now = time.monotonic()  # explore at most as long again as finding it took
                             stop_at = min(stop_at, now + max(_EXPLORE_MIN_S, now - started))
-                            explored = search.explore(mutant, ctx, self.scorer, until=now + (stop_at - now) * 0.6)
-                            yield Note(f"looking for a more natural patch than {mutant.mutation.description}: {explored} to check")
-                        elif self.scorer is None:
+                            try:
+                                explored = search.explore(mutant, ctx, scorer, until=now + (stop_at - now) * 0.6)
+                                yield Note(f"looking for a more natural patch than {mutant.mutation.description}: {explored} to check")
+                            except Exception as exc:  # a model that cannot load must not lose the fix found
+                                scorer = None
+                                search.stop()
+                                yield Note(f"patch ranking off ({type(exc).__name__}: {exc})")
+                        elif scorer is None:
                             search.stop()
                     elif verdict.report is not None and verdict.report.signature() != baseline_signature:
                         changed_failure.setdefault(mutant.path, []).append(mutant.mutation.line)
@@ -176,8 +182,8 @@ class CheapTier:
         # Ties go to the mutant tried first (the queue order), never to thread timing.
         position = {id(m): i for i, m in enumerate(pending)}
         passing.sort(key=lambda m: (m.candidate.changes.size(), m.order, position[id(m)]))
-        if len(passing) > 1 and self.scorer is not None:
-            gains = search.gains_of(passing, ctx, self.scorer)
+        if len(passing) > 1 and scorer is not None:
+            gains = search.gains_of(passing, ctx, scorer)
             order = sorted(range(len(passing)), key=lambda i: -gains[i])  # stable: ties keep the order above
             ranked = ", ".join(f"{passing[i].mutation.description} {gains[i]:+.1f}" for i in order[:4])
             yield Note(f"{len(passing)} patches pass; the one that makes the code most natural to the model wins ({ranked})")
