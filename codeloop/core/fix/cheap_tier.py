@@ -29,11 +29,12 @@ from codeloop.core.fix.patch_ranking import CodeScorer, naturalness_gains
 GeneratorsFor = Callable[[Language], list[MutationGenerator]]
 
 # After the first plausible patch, with a scorer: up to _RESCORE_MAX untried mutants are
-# scored, and the _MAX_PLAUSIBLE most natural of them validated, for at least
-# _EXPLORE_MIN_S (at most as long again as the search took so far).
-_EXPLORE_MIN_S = 15.0
+# scored, then the _MAX_PLAUSIBLE most natural of them validated; each step gets at least
+# _EXPLORE_MIN_S and at most as long again as the search took so far.
+_EXPLORE_MIN_S = 10.0
 _MAX_PLAUSIBLE = 8
 _RESCORE_MAX = 80
+_RESCORE_NEAR = 40  # scored whatever the time: the edits within a line of the plausible one
 
 
 @dataclass(frozen=True)
@@ -158,10 +159,12 @@ class CheapTier:
                         passing.append(mutant)
                         yield CandidateChecked(0, tried, self.name, "passed", mutant.mutation.description)
                         if len(passing) == 1 and scorer is not None:
-                            now = time.monotonic()  # explore at most as long again as finding it took
-                            stop_at = min(stop_at, now + max(_EXPLORE_MIN_S, now - started))
+                            # Scoring, then validating, each at most as long again as finding it took.
+                            now = time.monotonic()
+                            explore_s = max(_EXPLORE_MIN_S, now - started)
                             try:
-                                explored = search.explore(mutant, ctx, scorer, until=now + (stop_at - now) * 0.6)
+                                explored = search.explore(mutant, ctx, scorer, until=min(stop_at, now + explore_s))
+                                stop_at = min(stop_at, time.monotonic() + explore_s)
                                 yield Note(f"looking for a more natural patch than {mutant.mutation.description}: {explored} to check")
                             except Exception as exc:  # a model that cannot load must not lose the fix found
                                 scorer = None
@@ -214,12 +217,17 @@ class _Search:
         """Re-queue what may beat ``found``; scoring stops at ``until`` (the unscored are
         dropped). Returns how many are queued."""
         rest = [m for m in self.queue[self.at :] if m.line_score >= found.line_score - 1e-9][:_RESCORE_MAX]
-        # Scored in file order, so consecutive texts share prefixes (models/scoring.py).
-        rest.sort(key=lambda m: (m.path, m.mutation.line))
+        # Nearest the plausible edit first (the real fix is often on its line or next to
+        # it), line by line so consecutive texts share prefixes (models/scoring.py).
+        rest.sort(key=lambda m: (m.path != found.path, abs(m.mutation.line - found.mutation.line), m.mutation.line))
         (gain,) = self.gains_of([found], ctx, score)
         better: list[tuple[float, int]] = []
         for i, mutant in enumerate(rest):
-            if time.monotonic() > until:
+            # The edits on the plausible edit's line and its neighbours are always scored
+            # (a loaded machine must not make the result depend on timing); the rest as
+            # time allows.
+            near = i < _RESCORE_NEAR and abs(mutant.mutation.line - found.mutation.line) <= 1 and mutant.path == found.path
+            if not near and time.monotonic() > until:
                 break
             (other,) = self.gains_of([mutant], ctx, score)
             if other > gain:
