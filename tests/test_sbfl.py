@@ -136,3 +136,14 @@ def test_a_suite_that_hangs_past_the_budget_is_run_once_not_twice(tmp_path):
     report, spectrum = PytestRunner(PYTEST).run_with_spectrum(make_repo(tmp_path / "r", files), timeout=6, test_timeout=1)
     assert report.timed_out and spectrum is None and report.hung_ids == []
     assert report.seconds < 10
+
+
+def test_the_plugin_and_the_report_agree_on_the_hung_marker():
+    # The plugin runs in the user's environment and cannot import codeloop: the text is
+    # written twice, and must stay the same.
+    from importlib import resources
+
+    from codeloop.runners.base import HUNG_MARKER
+
+    plugin = (resources.files("codeloop.runners") / "sbfl_plugin.py").read_text("utf-8")
+    assert f'HUNG_MARKER = "{HUNG_MARKER}"' in plugin

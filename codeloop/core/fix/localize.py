@@ -107,7 +107,7 @@ class Localizer:
             if rel not in self.known or self._is_test(rel):
                 continue
             span = self._span_at(rel, line)  # classes and constants have no function span
-            if span is not None and span.name == name and span.start_line <= line:
+            if span is not None and span.name == name:
                 found.append((rel, span))
         return found
 
