@@ -16,9 +16,12 @@ RUN apt-get update \
 WORKDIR /src
 COPY pyproject.toml README.md ./
 COPY codeloop ./codeloop
-# Portable binary: no -march=native, so the image runs on CPUs other than the builder's.
-ENV CMAKE_ARGS="-DGGML_NATIVE=OFF"
-RUN pip wheel --no-cache-dir --wheel-dir /wheels .
+# Portable binary: no -march=native, so the image runs on CPUs other than the builder's
+# (AVX2/FMA/F16C: any x86-64 of the last decade). The version is the one pyproject pins.
+ENV CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON"
+RUN version=$(sed -n 's/.*"llama-cpp-python==\([0-9.]*\)".*/\1/p' pyproject.toml | head -n 1) \
+    && pip wheel --no-cache-dir --no-deps --wheel-dir /wheels "llama-cpp-python==${version}" \
+    && pip wheel --no-cache-dir --find-links /wheels --wheel-dir /wheels .
 
 # -- run: wheels only, no compiler -------------------------------------------------------
 FROM python:3.11-slim-bookworm
@@ -27,6 +30,8 @@ RUN apt-get update \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=build /wheels /wheels
 RUN pip install --no-cache-dir --no-index --find-links /wheels codeloop && rm -rf /wheels
+# One model call through the worker process: an image whose llama.cpp crashes fails to build.
+RUN python -c "from codeloop.models.base import CompletionRequest as R, Message as M; from codeloop.models.llamacpp import LlamaCppBackend as B; print('model call ok:', repr(B().complete(R((M('user', 'Say hi.'),), max_tokens=8)).texts[0]))"
 # The mounted repo belongs to the host user: git must not refuse it, and HOME must be
 # writable for any uid that --user picks.
 ENV HOME=/tmp \

@@ -9,6 +9,7 @@ import typer
 
 from codeloop.cli import bench as bench_cmd
 from codeloop.cli import commit_msg as commit_msg_cmd
+from codeloop.cli import doctor as doctor_cmd
 from codeloop.cli import fix as fix_cmd
 from codeloop.cli import generate as generate_cmd
 from codeloop.cli import map as map_cmd
@@ -31,6 +32,7 @@ app.command("review")(review_cmd.review)
 app.command("commit-msg")(commit_msg_cmd.commit_msg)
 app.command("generate")(generate_cmd.generate)
 app.add_typer(bench_cmd.app, name="bench")
+app.command("doctor")(doctor_cmd.doctor)
 
 
 def _interrupted(signum: int, frame: object) -> None:

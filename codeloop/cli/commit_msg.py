@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from codeloop.cli.common import fail_usage
+from codeloop.cli.common import check_model_loads, fail_usage
 from codeloop.errors import UsageError
+from codeloop.models.base import ModelError
 
 
 def commit_msg(
@@ -32,8 +34,8 @@ def commit_msg(
     try:
         if not staged:
             raise UsageError("only the staged diff can be described: drop --no-staged")
-        if model is not None and not model.is_file():
-            raise UsageError(f"model file not found: {model} (pass --model with an existing .gguf file)")
+        if model is not None and not no_model:
+            check_model_loads(model)
         if message_file is not None and message_file.exists() and not message_file.is_file():
             raise UsageError(f"{message_file} is not a file: pass git's commit message file")
         diff = staged_diff(find_worktree(Path.cwd()))
@@ -51,12 +53,20 @@ def commit_msg(
         from codeloop.models.factory import make_backend
 
         backend = make_backend("llamacpp", model_path=model)
-    message = write_message(diff, backend)
+    model_error = ""
+    try:
+        message = write_message(diff, backend)
+    except ModelError as exc:  # a commit hook must never fail the commit: the facts will do
+        from codeloop.cli.render import model_off_line
+
+        model_error = str(exc)
+        print(model_off_line(model_error, "writing the message from the changed files"), file=sys.stderr)
+        message = write_message(diff, None)
     if message_file is not None:
         merged = merge_into(existing, message.text(), source)
         if merged is not None:
             message_file.write_text(merged, encoding="utf-8")
     if json_out:
-        print(json.dumps({"status": "ok", "header": message.header, "body": message.body, "from_model": message.from_model, "written": message_file is not None}))
+        print(json.dumps({"status": "ok", "header": message.header, "body": message.body, "from_model": message.from_model, "written": message_file is not None, "model_error": model_error or None}))
     elif message_file is None:
         print(message.text(), end="")

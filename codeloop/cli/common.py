@@ -29,6 +29,14 @@ def fail_refused(message: str, as_json: bool = False) -> NoReturn:
     raise typer.Exit(1)
 
 
+def fail_model(message: str, as_json: bool = False) -> NoReturn:
+    """The model died and the command cannot do without it: one line, exit 1."""
+    if as_json:
+        print(json.dumps({"status": "error", "message": message, "model_error": message}))
+    print(f"codeloop: {message}", file=sys.stderr)
+    raise typer.Exit(1)
+
+
 def project_config(root: Path) -> dict[str, Any]:
     """``[tool.codeloop]`` from the repo's pyproject.toml ({} when absent)."""
     import tomllib
@@ -64,4 +72,26 @@ def test_command(root: Path, given: str | None, default: str | None = DEFAULT_TE
     return configured or default
 
 
-__all__ = ["RefusedError", "UsageError", "fail_usage", "fail_refused", "project_config", "test_command"]
+def check_model_loads(model: Path) -> None:
+    """A --model that cannot load is exit 2 up front; a crash is reported where it is used."""
+    from codeloop.models.base import ModelError
+    from codeloop.models.factory import check_backend_options
+
+    try:
+        check_backend_options("llamacpp", model, None, probe=True)
+    except ModelError:
+        pass
+
+
+def configured_gpu_layers(root: Path, given: int | None) -> int | None:
+    """--gpu-layers, else ``[tool.codeloop] gpu-layers``, else None (llama.cpp offloads
+    every layer when its build can)."""
+    if given is not None:
+        return given
+    configured = project_config(root).get("gpu-layers")
+    if configured is not None and (not isinstance(configured, int) or isinstance(configured, bool) or configured < -1):
+        raise UsageError("[tool.codeloop] gpu-layers in pyproject.toml must be a whole number of layers (0: none, -1: all)")
+    return configured
+
+
+__all__ = ["RefusedError", "UsageError", "fail_usage", "fail_refused", "check_model_loads", "fail_model", "project_config", "test_command", "configured_gpu_layers"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -15,8 +16,9 @@ if TYPE_CHECKING:
     from codeloop.analysis.languages import Language
     from codeloop.core.fix.mutants.base import MutationGenerator
 
-from codeloop.cli.common import fail_refused, fail_usage, test_command
+from codeloop.cli.common import configured_gpu_layers, fail_refused, fail_usage, test_command
 from codeloop.errors import RefusedError, UsageError
+from codeloop.models.base import ModelError
 
 
 def fix(
@@ -39,10 +41,11 @@ def fix(
     workers: int = typer.Option(0, "--workers", help="Candidates validated in parallel (default: one per CPU core)."),
     rank: bool = typer.Option(True, "--rank/--no-rank", help="When several one-token edits pass, keep searching briefly and apply the one the local model finds most natural (not with --no-model; --backend llamacpp only)."),
     test_timeout: Optional[float] = typer.Option(None, "--test-timeout", help="Seconds one test may run in the first run before it counts as hung and is stopped where it loops (default: a fifth of the budget, 10-120 s)."),
+    gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Model layers llama.cpp offloads to the GPU (default: [tool.codeloop] gpu-layers, else all when the build supports offload; 0: CPU only)."),
 ) -> None:
     """Repair the code so that the test command passes."""
     from codeloop.analysis.languages import language_for_path
-    from codeloop.cli.render import EventRenderer, make_console, print_diff
+    from codeloop.cli.render import EventRenderer, make_console, model_off_line, print_diff
     from codeloop.core.fix.cheap_tier import CheapTier
     from codeloop.core.fix.context import FixOptions
     from codeloop.core.fix.loop import repair
@@ -65,25 +68,35 @@ def fix(
         root = find_project(path)
         command = test_command(root, test_cmd)
         ranks = rank and not no_model and backend == "llamacpp"  # the local model judges plausible patches
+        gpu_layers = configured_gpu_layers(root, gpu_layers)
+        model_error = ""
         if "model" in tier_names or ranks:
-            check_backend_options(backend, model, base_url)
+            try:  # loads the GGUF in the run's model worker / asks the server: exit 2 if it cannot
+                check_backend_options(backend, model, base_url, probe=True, gpu_layers=gpu_layers)
+            except ModelError as exc:  # the build crashed, not the options: go on without the model
+                model_error = str(exc)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
 
     options = FixOptions(samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain, temperature=temperature, test_timeout=test_timeout)
     console = make_console()
+    if model_error:
+        console.print(model_off_line(model_error), markup=False)
+        tier_names = [name for name in tier_names if name != "model"]
+        ranks = False
     n_workers = workers if workers > 0 else max(1, os.cpu_count() or 1)
-    scorer = _code_scorer(model) if ranks else None
+    scorer = _code_scorer(model, gpu_layers, time.monotonic() + time_budget) if ranks else None
     available = {
         # Alone, the cheap tier may spend the whole budget; before the model, a bounded share.
         "cheap": lambda: CheapTier(generators_for, share=1.0 if tier_names[-1] == "cheap" else 0.4, workers=n_workers, scorer=scorer),
-        "model": lambda: ModelTier(lambda: make_backend(backend, model_path=model, base_url=base_url, model_name=model_name)),
+        "model": lambda: ModelTier(lambda: make_backend(backend, model_path=model, base_url=base_url, model_name=model_name, n_gpu_layers=gpu_layers)),
     }
     tiers = [available[name]() for name in tier_names]
     try:
         with SandboxPool(root, size=n_workers) as pool, definition_finder(root) as find_definitions, EventRenderer(console) as renderer:
             loop = repair(pool, make_runner(command), tiers, language_for_path, options, SpectrumFiles(root), find_definitions)  # type: ignore[arg-type]
             result = drive(loop, renderer.handle)
+        result.model_error = result.model_error or model_error
         applied = _apply(root, result, dry_run)
     except KeyboardInterrupt:
         # Typer would exit 130 silently; say what the user most wants to know.
@@ -111,12 +124,13 @@ def fix(
     raise typer.Exit(1)
 
 
-def _code_scorer(model: Optional[Path]) -> Callable[[str], float]:
-    """The local model as a judge of how natural code looks (loaded on first use)."""
+def _code_scorer(model: Optional[Path], gpu_layers: Optional[int], deadline: float) -> Callable[[str], float]:
+    """The local model as a judge of how natural code looks: the same worker, and the same
+    loaded weights, as the model tier's sampling."""
     from codeloop.models.llamacpp import default_model_path, default_threads
     from codeloop.models.scoring import LlamaCppScorer
 
-    return LlamaCppScorer(model or default_model_path(), default_threads()).log_likelihood
+    return LlamaCppScorer(model or default_model_path(), default_threads(), gpu_layers, deadline).log_likelihood
 
 
 def drive(loop: Generator[Any, None, Any], handle: Callable[[Any], None]) -> Any:

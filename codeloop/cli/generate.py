@@ -10,8 +10,9 @@ from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import fail_refused, fail_usage
+from codeloop.cli.common import configured_gpu_layers, fail_model, fail_refused, fail_usage
 from codeloop.errors import RefusedError, UsageError
+from codeloop.models.base import ModelError
 
 
 def generate(
@@ -36,6 +37,7 @@ def generate(
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
+    gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Model layers llama.cpp offloads to the GPU (default: [tool.codeloop] gpu-layers, else all when the build supports offload; 0: CPU only)."),
 ) -> None:
     """Generate a function body that passes the visible tests."""
     from codeloop.cli import generate_flow as flow
@@ -49,26 +51,42 @@ def generate(
             raise UsageError("pass either path/to/module.py::function_name or --spec 'text' --out file.py")
         if spec_text is not None and not out:
             raise UsageError("--spec needs --out file.py (where the function goes)")
-        check_backend_options(backend, model, base_url)
+        gpu_layers = configured_gpu_layers(_project_of(target or out or "."), gpu_layers)
+        check_backend_options(backend, model, base_url, probe=True, gpu_layers=gpu_layers)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
+    except ModelError as exc:  # generation cannot do without the model
+        fail_model(f"cannot generate without the model: {exc}", json_out)
     options = GenOptions(
         plan=_plan_by_default(backend, model) if plan is None else plan, plans=plans, verify=verify, debug_rounds=debug_rounds, token_budget=token_budget,
         time_budget=time_budget, temperature=temperature, seed=seed, want_passing=candidates,
     )
-    backend_options: dict[str, Any] = {"model_path": model, "base_url": base_url, "model_name": model_name}
+    backend_options: dict[str, Any] = {"model_path": model, "base_url": base_url, "model_name": model_name, "n_gpu_layers": gpu_layers}
     factory = lambda: make_backend(backend, **backend_options)  # noqa: E731 (loaded only when needed)
     interactive = ask and not json_out and sys.stdin.isatty() and sys.stderr.isatty()
     try:
         outcome = flow.run(target, spec_text, out, signature, test, options, factory, flow.ask_user if interactive else None)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
+    except ModelError as exc:
+        fail_model(f"cannot generate without the model, nothing was changed: {exc}", json_out)
     except Exception as exc:  # a bug of ours: say so, keep the tree as it was
         import traceback
 
         traceback.print_exc()
         fail_refused(f"internal error ({type(exc).__name__}: {exc}); nothing was changed", json_out)
     _finish(outcome, dry_run, json_out)
+
+
+def _project_of(target: str) -> Path:
+    """The folder whose pyproject.toml configures this run (the target's project)."""
+    from codeloop.workspace.git import find_project
+
+    place = Path(target.split("::")[0]).resolve().parent
+    try:
+        return find_project(place)
+    except UsageError:  # not in a repository (yet): the checks after this say so
+        return place
 
 
 def _plan_by_default(backend: str, model: Optional[Path]) -> bool:

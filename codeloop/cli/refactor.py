@@ -58,16 +58,30 @@ def _backend(name: Optional[str], no_model: bool, backend: str, model: Optional[
     """The naming model, or None (the name then falls back to a deterministic one)."""
     if name is not None or no_model:
         return None
+    from codeloop.models.base import ModelError
     from codeloop.models.factory import check_backend_options, make_backend
 
     check_backend_options(backend, model, base_url)
     try:
-        return make_backend(backend, model_path=model, base_url=base_url)
+        made = make_backend(backend, model_path=model, base_url=base_url)
+        check_backend_options(backend, model, base_url, probe=True)  # a --model that cannot load: exit 2
+        return made
     except UsageError as exc:
         if model is not None or backend != "llamacpp":
             raise
         print(f"codeloop: no model for naming ({exc}); using a deterministic name", file=sys.stderr)
         return None
+    except ModelError:  # crashed while loading: said once, by _report_model_crash
+        return None
+
+
+def _report_model_crash() -> None:
+    """Naming is best effort (a dead model leaves the deterministic name), but say why once."""
+    from codeloop.cli.render import model_off_line
+    from codeloop.models.worker import crashes
+
+    for crash in crashes()[:1]:
+        print(model_off_line(str(crash), "naming deterministically"), file=sys.stderr)
 
 
 @app.command("extract-method")
@@ -94,6 +108,7 @@ def extract_method(
         root, rel, source, extractor = _locate(file)
         command = test_command(root, test_cmd, default=None)  # no configured tests: none run
         result = extractor.extract(source, rel, start, end, name, _backend(name, no_model, backend, model, base_url))
+        _report_model_crash()
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     except RefusedError as exc:
@@ -145,6 +160,7 @@ def suggest(
         if extractor.language != "python":
             raise UsageError(f"{rel}: suggest supports Python files only")
         found = name_suggestions(source, top, _backend(None, no_model, backend, model, base_url))
+        _report_model_crash()
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     except RefusedError as exc:

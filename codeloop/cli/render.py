@@ -88,7 +88,15 @@ class EventRenderer:
             self._line(f"[round {event.round}] {event.tried} candidates tested, {event.passed} passed")
         elif isinstance(event, ev.Note):
             self._line(f"note: {event.message}")
+        elif isinstance(event, ev.ModelFailed):
+            self._line(model_off_line(event.message))
         self._update()
+
+
+def model_off_line(message: str, instead: str = "going on without it") -> str:
+    """The one line a command prints when it goes on without a dead model (the message
+    ends with what to do, often a command to copy: nothing may follow it)."""
+    return f"codeloop: model off, {instead}: {message}"
 
 
 def print_diff(console: Console, diff: str) -> None:

@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from codeloop.cli.common import fail_refused, fail_usage, test_command
+from codeloop.cli.common import check_model_loads, fail_refused, fail_usage, test_command
 from codeloop.errors import UsageError
 
 FORMATS = ("text", "json", "sarif")
@@ -41,8 +41,8 @@ def review(
             raise UsageError("--staged and --rev exclude each other: pass one")
         if time_budget <= 0 or not 1 <= min_score <= 5:
             raise UsageError("--time-budget must be positive and --min-score between 1 and 5")
-        if model is not None and not model.is_file():
-            raise UsageError(f"model file not found: {model} (pass --model with an existing .gguf file)")
+        if model is not None and not no_model:
+            check_model_loads(model)
         cwd = Path.cwd()
         top = find_worktree(cwd)
         project = find_project(cwd)

@@ -69,3 +69,11 @@ class RoundFinished(Event):
 @dataclass(frozen=True)
 class Note(Event):
     message: str
+
+
+@dataclass(frozen=True)
+class ModelFailed(Event):
+    """The model can serve this run no more (its worker crashed, it cannot load): the
+    command goes on without it. ``message`` says what happened and what to do."""
+
+    message: str

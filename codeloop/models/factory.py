@@ -7,11 +7,21 @@ from typing import Any
 
 from codeloop import plugins
 from codeloop.errors import UsageError
-from codeloop.models.base import Backend
+from codeloop.models.base import Backend, ModelLoadError
+
+_PROBE_TIMEOUT_S = 5.0
 
 
-def check_backend_options(backend: str, model: Path | None, base_url: str | None) -> None:
-    """Fail fast (exit 2) on options that cannot work, before any test runs."""
+def check_backend_options(
+    backend: str, model: Path | None, base_url: str | None, probe: bool = False, gpu_layers: int | None = None
+) -> None:
+    """Fail fast (exit 2) on options that cannot work, before any test runs.
+
+    With ``probe`` the model is tried for real: the GGUF is loaded in the run's model
+    worker (which the run then uses: no second load), the server must answer. A worker
+    that crashes raises ModelCrashed: the build, not the options, is at fault, and the
+    caller decides whether to go on without the model.
+    """
     known = plugins.backends()
     if backend not in known:
         raise UsageError(f"unknown backend {backend!r}: choose one of {', '.join(sorted(known))}")
@@ -19,6 +29,36 @@ def check_backend_options(backend: str, model: Path | None, base_url: str | None
         raise UsageError(f"model file not found: {model} (pass --model with an existing .gguf file)")
     if backend == "openai" and not base_url:
         raise UsageError("--backend openai needs --base-url, e.g. --base-url http://127.0.0.1:8000/v1")
+    if gpu_layers is not None and gpu_layers < -1:
+        raise UsageError(f"--gpu-layers {gpu_layers}: pass a number of layers, 0 for none or -1 for all")
+    if not probe:
+        return
+    if backend == "llamacpp":
+        _load_model(model, gpu_layers)
+    elif backend == "openai" and base_url:
+        probe_server(base_url)
+
+
+def _load_model(model: Path | None, gpu_layers: int | None) -> None:
+    from codeloop.models.llamacpp import LlamaCppBackend
+
+    try:
+        LlamaCppBackend(model_path=model, n_gpu_layers=gpu_layers).load()
+    except ModelLoadError as exc:
+        raise UsageError(f"{exc}: pass a valid .gguf file with --model, or --no-model") from None
+
+
+def probe_server(base_url: str) -> None:
+    """Anything that answers HTTP at ``base_url`` will do (even 401/404): a dead port will not."""
+    import httpx
+
+    url = base_url.rstrip("/") + "/models"
+    try:
+        httpx.get(url, timeout=_PROBE_TIMEOUT_S)
+    except (httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise UsageError(
+            f"cannot reach the model server at {base_url} ({type(exc).__name__}): start it or pass the right --base-url"
+        ) from None
 
 
 def make_backend(backend: str, **options: Any) -> Backend:

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from codeloop.analysis.functions import parse
 from codeloop.analysis.languages import Language
 from codeloop.core.changes import ChangeSet, FileChange
-from codeloop.core.events import CandidateChecked, Note, StageStarted, TierProgress
+from codeloop.core.events import CandidateChecked, ModelFailed, Note, StageStarted, TierProgress
 from codeloop.core.fix.context import Candidate, RepairContext, TierRun, Verdict
 from codeloop.core.fix.mutants.base import Mutation, MutationGenerator
 from codeloop.core.fix.patch_ranking import CodeScorer, naturalness_gains
+from codeloop.models.base import ModelError
 
 GeneratorsFor = Callable[[Language], list[MutationGenerator]]
 
@@ -142,7 +143,7 @@ class CheapTier:
         passing: list[Mutant] = []
         tried = 0
         search = _Search(pending)
-        scorer = self.scorer
+        scorer = None if ctx.model_error else self.scorer
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             running: dict[Future[Verdict], Mutant] = {}
             while True:
@@ -169,7 +170,7 @@ class CheapTier:
                             except Exception as exc:  # a model that cannot load must not lose the fix found
                                 scorer = None
                                 search.stop()
-                                yield Note(f"patch ranking off ({type(exc).__name__}: {exc})")
+                                yield _ranking_off(ctx, exc)
                         elif scorer is None:
                             search.stop()
                     elif verdict.report is not None and verdict.report.signature() != baseline_signature:
@@ -186,12 +187,24 @@ class CheapTier:
         position = {id(m): i for i, m in enumerate(pending)}
         passing.sort(key=lambda m: (m.candidate.changes.size(), m.order, position[id(m)]))
         if len(passing) > 1 and scorer is not None:
-            gains = search.gains_of(passing, ctx, scorer)
+            try:
+                gains = search.gains_of(passing, ctx, scorer)
+            except Exception as exc:
+                yield _ranking_off(ctx, exc)
+                return passing[0].candidate
             order = sorted(range(len(passing)), key=lambda i: -gains[i])  # stable: ties keep the order above
             ranked = ", ".join(f"{passing[i].mutation.description} {gains[i]:+.1f}" for i in order[:4])
             yield Note(f"{len(passing)} patches pass; the one that makes the code most natural to the model wins ({ranked})")
             return passing[order[0]].candidate
         return passing[0].candidate
+
+
+def _ranking_off(ctx: RepairContext, exc: Exception) -> ModelFailed | Note:
+    """What to say when scoring failed; a dead model is recorded so no later tier waits on it."""
+    if isinstance(exc, ModelError):
+        ctx.model_error = str(exc)
+        return ModelFailed(str(exc))
+    return Note(f"patch ranking off ({type(exc).__name__}: {exc})")
 
 
 class _Search:

@@ -51,6 +51,7 @@ class FixResult:
     winner: str = ""  # the winning candidate's origin
     suspects: list[str] = field(default_factory=list)
     failing_tests: list[str] = field(default_factory=list)
+    model_error: str = ""  # the model died during the run: what happened and what to do
 
     def to_dict(self) -> dict[str, object]:
         stats = self.stats
@@ -71,6 +72,7 @@ class FixResult:
             "message": self.message,
             "suspects": self.suspects,
             "failing_tests": self.failing_tests,
+            "model_error": self.model_error or None,
         }
 
 
@@ -145,6 +147,7 @@ def repair(
             result.winner = winner.origin
             break
     result.seconds = time.monotonic() - started
+    result.model_error = ctx.model_error
     if result.status == "unfixed":
         result.message = "no candidate passed the whole test command within the budget"
     return result

@@ -23,6 +23,7 @@ from codeloop.core.edits import (
 from codeloop.core.events import (
     CandidateChecked,
     CandidatesSampled,
+    ModelFailed,
     Note,
     RoundFinished,
     StageStarted,
@@ -32,7 +33,7 @@ from codeloop.core.fix.answer_forms import AnswerForm, single_line, whole_functi
 from codeloop.core.fix.cheap_tier import CheapNotes
 from codeloop.core.fix.context import Candidate, RepairContext, TierRun, Verdict
 from codeloop.core.fix.localize import Suspect
-from codeloop.models.base import Backend, CompletionRequest, Message, PromptTooLongError
+from codeloop.models.base import Backend, CompletionRequest, DeadlinePassed, Message, ModelError, PromptTooLongError
 
 PlanEntry = tuple[Suspect, tuple[Message, ...], int, int, AnswerForm]
 
@@ -103,6 +104,7 @@ class ModelTier:
             prefill=prefill,
             grammar=grammar,
             stop=(FENCE,) if grammar is None else (),
+            deadline=ctx.deadline,
         )
         completion = self.backend.complete(request)
         ctx.stats.llm_calls += n
@@ -118,6 +120,18 @@ class ModelTier:
         return Candidate(ChangeSet((FileChange(suspect.path, text, after),)), self.name, origin, suspect.key)
 
     def run(self, ctx: RepairContext) -> TierRun:
+        if ctx.model_error:  # already said, once, when it died
+            return None
+        try:
+            return (yield from self._rounds(ctx))
+        except ModelError as exc:
+            ctx.model_error = str(exc)
+            yield ModelFailed(str(exc))
+        except DeadlinePassed:
+            yield Note("time budget spent during a model call")
+        return None
+
+    def _rounds(self, ctx: RepairContext) -> TierRun:
         options = ctx.options
         suspects = ctx.suspects[: options.max_suspects]
         if not suspects:

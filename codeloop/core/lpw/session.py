@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from codeloop.core.edits import FENCE, body_grammar, extract_function
 from codeloop.core.lpw.spec import Spec
-from codeloop.models.base import Backend, Completion, CompletionRequest, Message, PromptTooLongError
+from codeloop.models.base import Backend, Completion, CompletionRequest, DeadlinePassed, Message, PromptTooLongError
 
 
 @dataclass
@@ -47,10 +47,10 @@ class Session:
         if self.spent():
             raise BudgetSpent()
         limit = max(1, min(max_tokens, self.tokens_left() // n))  # n samples share what is left
-        request = CompletionRequest(messages=messages, n=n, max_tokens=limit, **kw)  # type: ignore[arg-type]
+        request = CompletionRequest(messages=messages, n=n, max_tokens=limit, deadline=self.deadline, **kw)  # type: ignore[arg-type]
         try:
             completion = self.backend.complete(request)
-        except PromptTooLongError:
+        except (PromptTooLongError, DeadlinePassed):
             raise BudgetSpent() from None
         s = self.stats
         s.llm_calls += n

@@ -20,6 +20,7 @@ from codeloop.core.review.diffs import ChangedFile, parse_diff
 from codeloop.core.review.execution import test_findings
 from codeloop.core.review.findings import Finding, ReviewResult, dedupe
 from codeloop.core.review.model_review import ModelReviewer
+from codeloop.models.base import DeadlinePassed, ModelError
 from codeloop.runners.base import TestRunner
 
 Reader = Callable[[str], "str | None"]
@@ -146,7 +147,17 @@ def _model_stage(inp: ReviewInput, changes: list[ChangedFile], texts: dict[str, 
         text = texts[change.path] or ""
         span = enclosing_function(language, text.encode(), hunk.anchor[0]) if language is not None else None
         function = text.encode()[span.start_byte : span.end_byte].decode("utf-8", "replace") if span is not None else ""
-        verdict = reviewer.review_hunk(change.path, hunk, "\n".join(function.splitlines()[:40]))
+        deadline = time.monotonic() + options.time_budget - (time.perf_counter() - started)
+        try:
+            verdict = reviewer.review_hunk(change.path, hunk, "\n".join(function.splitlines()[:40]), deadline)
+        except DeadlinePassed:
+            skipped += 1
+            continue
+        except ModelError as exc:  # the facts found so far still make a review
+            result.model_error = str(exc)
+            result.skipped.append(f"model: {exc}")
+            yield ev.ModelFailed(str(exc))
+            return
         result.model_calls += verdict.calls
         result.dropped += int(verdict.dropped)
         if verdict.finding is not None:

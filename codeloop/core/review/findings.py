@@ -50,6 +50,7 @@ class ReviewResult:
     files: list[str] = field(default_factory=list)  # the changed files reviewed
     seconds: float = 0.0
     model_calls: int = 0
+    model_error: str = ""  # the model died during the review: what happened and what to do
 
     @property
     def blocking(self) -> list[Finding]:
@@ -67,6 +68,7 @@ class ReviewResult:
             "files": list(self.files),
             "seconds": round(self.seconds, 3),
             "model_calls": self.model_calls,
+            "model_error": self.model_error or None,
             "blocking": len(self.blocking),
         }
 

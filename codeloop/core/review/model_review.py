@@ -79,15 +79,15 @@ class ModelReviewer:
             self._backend = self._factory()
         return self._backend
 
-    def review_hunk(self, path: str, hunk: Hunk, function: str) -> HunkVerdict:
+    def review_hunk(self, path: str, hunk: Hunk, function: str, deadline: float | None = None) -> HunkVerdict:
         first = self.backend.complete(
-            CompletionRequest(necessity_messages(path, hunk, function), max_tokens=2, grammar=NECESSITY_GRAMMAR, seed=self.seed)
+            CompletionRequest(necessity_messages(path, hunk, function), max_tokens=2, grammar=NECESSITY_GRAMMAR, seed=self.seed, deadline=deadline)
         )
         tokens = first.completion_tokens
         if not first.texts or first.texts[0].strip().lower() != "yes":
             return HunkVerdict(None, False, 1, tokens)
         second = self.backend.complete(
-            CompletionRequest(comment_messages(path, hunk, function), max_tokens=160, json_schema=COMMENT_SCHEMA, seed=self.seed)
+            CompletionRequest(comment_messages(path, hunk, function), max_tokens=160, json_schema=COMMENT_SCHEMA, seed=self.seed, deadline=deadline)
         )
         tokens += second.completion_tokens
         parsed = parse_comment(second.texts[0] if second.texts else "")
