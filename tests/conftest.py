@@ -79,3 +79,39 @@ def run_repair(repo: Path, tiers: list, options, command: str = "python -m pytes
     with SandboxPool(repo, size=workers) as pool:
         result = drive(repair(pool, PytestRunner(command), tiers, language_for_path, options, cache), events.append)
     return result, events
+
+
+@pytest.fixture(scope="session")
+def base_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real venv with pytest and setuptools, made once; projects get copies of it."""
+    venv = tmp_path_factory.mktemp("venv-base") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "pytest", "setuptools>=68"],
+        check=True,
+        capture_output=True,
+    )
+    return venv
+
+
+def project_venv(base: Path, project: Path, name: str = ".venv") -> Path:
+    """A copy of ``base`` as the project's own venv (its python runs ``-m pip``/``-m pytest``)."""
+    import shutil
+
+    target = project / name
+    shutil.copytree(base, target, symlinks=True)
+    return target
+
+
+def pip_install(venv: Path, *args: str, cwd: Path | None = None) -> None:
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-build-isolation", "--no-deps", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def activated(venv: Path) -> dict[str, str]:
+    """What `source .venv/bin/activate` sets."""
+    return {"VIRTUAL_ENV": str(venv), "PATH": str(venv / "bin") + os.pathsep + os.environ.get("PATH", "")}

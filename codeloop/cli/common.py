@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, NoReturn, overload
+from typing import NoReturn, overload
 
 import typer
 
 from codeloop.errors import RefusedError, UsageError
+from codeloop.workspace.config import config_string, project_config
 
 DEFAULT_TEST_CMD = "python -m pytest -q"
 
@@ -29,21 +30,6 @@ def fail_refused(message: str, as_json: bool = False) -> NoReturn:
     raise typer.Exit(1)
 
 
-def project_config(root: Path) -> dict[str, Any]:
-    """``[tool.codeloop]`` from the repo's pyproject.toml ({} when absent)."""
-    import tomllib
-
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return {}
-    try:
-        data = tomllib.loads(pyproject.read_text("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{pyproject} is not valid TOML ({exc}); fix it or pass --test-cmd") from None
-    section = data.get("tool", {}).get("codeloop", {})
-    return section if isinstance(section, dict) else {}
-
-
 @overload
 def test_command(root: Path, given: str | None) -> str: ...
 
@@ -58,10 +44,7 @@ def test_command(root: Path, given: str | None, default: str | None = DEFAULT_TE
         if not given.strip():
             raise UsageError("--test-cmd is empty: pass the command that runs your tests, e.g. --test-cmd 'python -m pytest -q'")
         return given
-    configured = project_config(root).get("test-cmd")
-    if configured is not None and not isinstance(configured, str):
-        raise UsageError("[tool.codeloop] test-cmd in pyproject.toml must be a string")
-    return configured or default
+    return config_string(root, "test-cmd") or default
 
 
 __all__ = ["RefusedError", "UsageError", "fail_usage", "fail_refused", "project_config", "test_command"]

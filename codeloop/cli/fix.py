@@ -15,13 +15,14 @@ if TYPE_CHECKING:
     from codeloop.analysis.languages import Language
     from codeloop.core.fix.mutants.base import MutationGenerator
 
-from codeloop.cli.common import fail_refused, fail_usage, test_command
+from codeloop.cli.common import fail_refused, fail_usage
 from codeloop.errors import RefusedError, UsageError
 
 
 def fix(
     path: Path = typer.Argument(Path("."), help="A folder inside a git work tree; tests run in its project folder (nearest pyproject.toml/setup.cfg/pytest.ini)."),
-    test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command (default: [tool.codeloop] test-cmd, else 'python -m pytest -q')."),
+    test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command (default: [tool.codeloop] test-cmd, else '<the project's python> -m pytest -q')."),
+    python: Optional[str] = typer.Option(None, "--python", help="The interpreter (or venv folder) that runs the tests (default: [tool.codeloop] python, the active venv, .venv/ or venv/ in the project, else python on PATH)."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing."),
     time_budget: float = typer.Option(600.0, "--time-budget", help="Seconds for the whole run."),
@@ -48,11 +49,13 @@ def fix(
     from codeloop.core.fix.loop import repair
     from codeloop.core.fix.model_tier import ModelTier
     from codeloop.models.factory import check_backend_options, make_backend
-    from codeloop.runners.pytest_runner import make_runner
+    from codeloop.core.events import Note
     from codeloop.workspace.cache import SpectrumFiles
-    from codeloop.workspace.git import find_project
+    from codeloop.workspace.environment import generated_package_files, resolve_environment
+    from codeloop.workspace.git import find_project, find_worktree, ignored_files, visible_files
     from codeloop.workspace.sandbox import SandboxPool
     from codeloop.workspace.symbols import definition_finder
+    from codeloop.workspace.test_setup import prepare_tests
 
     try:
         if samples < 1 or max_rounds < 1:
@@ -63,7 +66,8 @@ def fix(
             raise UsageError("--test-timeout must be a positive number of seconds")
         tier_names = _tier_names(tiers_opt, no_model)
         root = find_project(path)
-        command = test_command(root, test_cmd)
+        visible = visible_files(root)
+        environment = resolve_environment(root, python, test_cmd, top=find_worktree(path), visible=visible)
         ranks = rank and not no_model and backend == "llamacpp"  # the local model judges plausible patches
         if "model" in tier_names or ranks:
             check_backend_options(backend, model, base_url)
@@ -80,9 +84,14 @@ def fix(
         "model": lambda: ModelTier(lambda: make_backend(backend, model_path=model, base_url=base_url, model_name=model_name)),
     }
     tiers = [available[name]() for name in tier_names]
+    extras = generated_package_files(root, ignored_files(root), visible, environment.import_roots)
     try:
-        with SandboxPool(root, size=n_workers) as pool, definition_finder(root) as find_definitions, EventRenderer(console) as renderer:
-            loop = repair(pool, make_runner(command), tiers, language_for_path, options, SpectrumFiles(root), find_definitions)  # type: ignore[arg-type]
+        with SandboxPool(root, size=n_workers, extras=extras) as pool, definition_finder(root) as find_definitions, EventRenderer(console) as renderer:
+            tests = prepare_tests(environment, pool, visible + extras, pool.scratch)
+            renderer.handle(Note(f"tests: {environment.test_command} (python from {environment.python_source})"))
+            for note in tests.notes:
+                renderer.handle(Note(note))
+            loop = repair(pool, tests.runner, tiers, language_for_path, options, SpectrumFiles(root), find_definitions, tests.setup_check)  # type: ignore[arg-type]
             result = drive(loop, renderer.handle)
         applied = _apply(root, result, dry_run)
     except KeyboardInterrupt:
@@ -97,9 +106,12 @@ def fix(
         traceback.print_exc()
         fail_refused(f"internal error ({type(exc).__name__}: {exc}); nothing was changed", json_out)
 
+    if result.status == "setup-error":
+        fail_usage(result.message, json_out)
     if json_out:
         payload = result.to_dict()
         payload["applied"] = applied
+        payload.update(environment.describe())
         print(json.dumps(payload))
     else:
         out = make_console(stderr=False)

@@ -82,7 +82,10 @@ def repair(
     options: FixOptions,
     spectrum_cache: SpectrumCache | None = None,
     find_definitions: DefinitionFinder | None = None,
+    setup_check: Callable[[TestReport], str | None] | None = None,
 ) -> Generator[Event, None, FixResult]:
+    """``setup_check`` tells a broken set-up from failing tests (one line, or None); with
+    a problem the search never starts and the result's status is "setup-error"."""
     started = time.monotonic()
     deadline = started + options.time_budget
     yield StageStarted("tests", runner.command)
@@ -90,6 +93,9 @@ def repair(
     yield TestsRan(baseline.passed, baseline.failed_ids, baseline.seconds, "baseline")
     if baseline.passed:
         return FixResult("passing", seconds=time.monotonic() - started, message="the test command already passes")
+    problem = setup_check(baseline) if setup_check is not None else None
+    if problem is not None:
+        return FixResult("setup-error", seconds=time.monotonic() - started, message=problem)
     if baseline.timed_out:
         return FixResult("error", seconds=time.monotonic() - started, message="the test command timed out before any fix was tried; raise --time-budget")
     if baseline.hung_ids:
@@ -131,6 +137,7 @@ def repair(
         stats=stats,
         ranking=ranking,
         frame_lines=localizer.frame_lines(baseline),
+        files=pool.files,
     )
     result = FixResult("unfixed", stats=stats, suspects=[s.key for s in suspects[:10]], failing_tests=baseline.failed_ids)
     for tier in tiers:
@@ -139,6 +146,11 @@ def repair(
             break
         winner = yield from tier.run(ctx)
         if winner is not None:
+            yield StageStarted("final-check", "the winner once more, in a fresh copy")
+            again = validator.recheck(winner)
+            if not again.passed:
+                yield Note(f"the {winner.stage} tier's patch did not pass again in a fresh copy ({again.detail}): flaky tests? not applied")
+                continue
             result.status = "fixed"
             result.changes = winner.changes
             result.stage = winner.stage
