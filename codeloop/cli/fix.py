@@ -25,6 +25,7 @@ def fix(
     python: Optional[str] = typer.Option(None, "--python", help="The interpreter (or venv folder) that runs the tests (default: [tool.codeloop] python, the active venv, .venv/ or venv/ in the project, else python on PATH)."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing."),
+    commit: bool = typer.Option(False, "--commit", help="Commit exactly the verified fix, with the message commit-msg writes (refused when something else is staged)."),
     time_budget: float = typer.Option(600.0, "--time-budget", help="Seconds for the whole run."),
     samples: int = typer.Option(8, "--samples", help="Model candidates per round."),
     max_rounds: int = typer.Option(3, "--max-rounds", help="Self-debug rounds of the model tier."),
@@ -51,6 +52,7 @@ def fix(
     from codeloop.models.factory import check_backend_options, make_backend
     from codeloop.core.events import Note
     from codeloop.workspace.cache import SpectrumFiles
+    from codeloop.workspace.commit import ensure_nothing_staged
     from codeloop.workspace.environment import generated_package_files, resolve_environment
     from codeloop.workspace.git import find_project, find_worktree, ignored_files, visible_files
     from codeloop.workspace.sandbox import SandboxPool
@@ -66,8 +68,13 @@ def fix(
             raise UsageError("--test-timeout must be a positive number of seconds")
         tier_names = _tier_names(tiers_opt, no_model)
         root = find_project(path)
+        top = find_worktree(path)
         visible = visible_files(root)
-        environment = resolve_environment(root, python, test_cmd, top=find_worktree(path), visible=visible)
+        environment = resolve_environment(root, python, test_cmd, top=top, visible=visible)
+        if commit:
+            if dry_run:
+                raise UsageError("--commit and --dry-run exclude each other: drop one")
+            ensure_nothing_staged(top)
         ranks = rank and not no_model and backend == "llamacpp"  # the local model judges plausible patches
         if "model" in tier_names or ranks:
             check_backend_options(backend, model, base_url)
@@ -93,7 +100,7 @@ def fix(
                 renderer.handle(Note(note))
             loop = repair(pool, tests.runner, tiers, language_for_path, options, SpectrumFiles(root), find_definitions, tests.setup_check)  # type: ignore[arg-type]
             result = drive(loop, renderer.handle)
-        applied = _apply(root, result, dry_run)
+        applied = _apply(root, result, dry_run, (top, root) if commit else None)
     except KeyboardInterrupt:
         # Typer would exit 130 silently; say what the user most wants to know.
         print("codeloop: interrupted; your working tree is unchanged", file=sys.stderr)
@@ -108,9 +115,14 @@ def fix(
 
     if result.status == "setup-error":
         fail_usage(result.message, json_out)
+    committed = _commit(top, root, result, no_model, model) if commit and applied else None
+    if commit and applied and committed is None:
+        applied = False  # the commit failed and the fix was taken back (see _commit)
     if json_out:
         payload = result.to_dict()
         payload["applied"] = applied
+        if commit:
+            payload["commit"] = committed
         payload.update(environment.describe())
         print(json.dumps(payload))
     else:
@@ -118,9 +130,37 @@ def fix(
         if result.changes is not None and result.status == "fixed":
             print_diff(out, result.changes.diff())
         console.print(_summary(result, applied, dry_run), markup=False)
+        if committed:
+            console.print(f"Committed as {committed[:12]} (git show {committed[:12]}).", markup=False)
     if result.status in ("fixed", "passing"):
         raise typer.Exit(0)
     raise typer.Exit(1)
+
+
+def _commit(top: Path, root: Path, result: Any, no_model: bool, model: Optional[Path]) -> str | None:
+    """Commit the applied fix (its sha); if git refuses, the fix is taken back: committed or nothing."""
+    from codeloop.core.commit_msg import write_message
+    from codeloop.workspace.commit import commit_fix
+
+    def message_for(diff: str) -> str:
+        backend = None
+        if not no_model:
+            from codeloop.models.factory import make_backend
+
+            backend = make_backend("llamacpp", model_path=model)
+        tests = ", ".join(result.failing_tests[:3]) + (f" and {len(result.failing_tests) - 3} more" if len(result.failing_tests) > 3 else "")
+        note = f"Makes {tests} pass again; verified against the whole test command by codeloop fix." if tests else ""
+        return write_message(diff, backend, kind="fix", note=note).text()
+
+    try:
+        return commit_fix(top, root, result.changes, message_for)
+    except RefusedError as exc:
+        from codeloop.workspace import checkpoint
+
+        checkpoint.undo(root)  # committed or nothing: the tree goes back as it was
+        result.status = "unfixed"
+        result.message = f"{exc}; the fix was found but not applied"
+        return None
 
 
 def _code_scorer(model: Optional[Path]) -> Callable[[str], float]:
@@ -140,13 +180,17 @@ def drive(loop: Generator[Any, None, Any], handle: Callable[[Any], None]) -> Any
             return stop.value
 
 
-def _apply(root: Path, result: Any, dry_run: bool) -> bool:
-    """Write the verified winner (undo checkpoint first); False when nothing was written."""
+def _apply(root: Path, result: Any, dry_run: bool, commit_in: tuple[Path, Path] | None = None) -> bool:
+    """Write the verified winner (undo checkpoint first); False when nothing was written.
+    ``commit_in``: (work tree top, project) when the fix is to be committed after."""
     from codeloop.workspace import checkpoint
+    from codeloop.workspace.commit import check_committable
 
     if result.status != "fixed" or result.changes is None or dry_run:
         return False
     try:
+        if commit_in is not None:
+            check_committable(*commit_in, result.changes)
         checkpoint.apply(root, result.changes, label="fix")
     except RefusedError as exc:
         result.status = "unfixed"

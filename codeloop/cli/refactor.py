@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import fail_refused, fail_usage, test_command
+from codeloop.cli.common import fail_refused, fail_usage
 from codeloop.errors import RefusedError, UsageError
 
 app = typer.Typer(
@@ -86,13 +86,16 @@ def extract_method(
 ) -> None:
     """Move lines START-END into a new function (or method) and call it there."""
     from codeloop.cli import refactor_verify
+    from codeloop.workspace.environment import resolve_environment
     from codeloop.cli.render import make_console, print_diff
     from codeloop.workspace import checkpoint
 
     try:
         start, end = parse_lines(lines)
         root, rel, source, extractor = _locate(file)
-        command = test_command(root, test_cmd, default=None)  # no configured tests: none run
+        environment = resolve_environment(root, None, test_cmd)
+        # No configured tests: none run (the project's own command when configured).
+        command = environment.test_command if environment.test_command_source != "default" else None
         result = extractor.extract(source, rel, start, end, name, _backend(name, no_model, backend, model, base_url))
     except UsageError as exc:
         fail_usage(str(exc), json_out)
@@ -100,7 +103,7 @@ def extract_method(
         fail_refused(f"refused: {exc}; {file} is unchanged", json_out)
     console = make_console()
     try:
-        verified = refactor_verify.verify(root, rel, result, extractor, command, check, console)
+        verified = refactor_verify.verify(root, rel, result, extractor, command, check, console, environment.run_env)
     except RefusedError as exc:
         fail_refused(f"refused: {exc}; {file} is unchanged", json_out)
     applied = False

@@ -8,8 +8,9 @@ from typing import Optional
 
 import typer
 
-from codeloop.cli.common import fail_refused, fail_usage, test_command
+from codeloop.cli.common import fail_refused, fail_usage
 from codeloop.errors import UsageError
+from codeloop.workspace.environment import ProjectEnvironment, resolve_environment
 
 FORMATS = ("text", "json", "sarif")
 FAIL_ON = ("blocking", "never")
@@ -47,11 +48,11 @@ def review(
         top = find_worktree(cwd)
         project = find_project(cwd)
         only = tuple(_top_relative(p, top) for p in paths or [])
-        command = test_command(project, test_cmd)
+        environment = resolve_environment(project, None, test_cmd, top=top)
     except UsageError as exc:
         fail_usage(str(exc), as_json)
     try:
-        result = _run(top, project, rev, only, command, time_budget, not no_model, not no_tests, min_score, model)
+        result = _run(top, project, rev, only, environment, time_budget, not no_model, not no_tests, min_score, model)
     except UsageError as exc:
         fail_usage(str(exc), as_json)
     except Exception as exc:  # a bug of ours: say so; nothing was written anywhere
@@ -73,7 +74,7 @@ def _top_relative(path: Path, top: Path) -> str:
         raise UsageError(f"{path} is outside the repository at {top}") from None
 
 
-def _run(top: Path, project: Path, rev: str | None, only: tuple[str, ...], command: str, budget: float, use_model: bool, run_tests: bool, min_score: int, model: Path | None):  # type: ignore[no-untyped-def]
+def _run(top: Path, project: Path, rev: str | None, only: tuple[str, ...], environment: ProjectEnvironment, budget: float, use_model: bool, run_tests: bool, min_score: int, model: Path | None):  # type: ignore[no-untyped-def]
     from codeloop.analysis.languages import language_for_path
     from codeloop.cli.render import EventRenderer, make_console
     from codeloop.core.review.engine import ReviewInput, ReviewOptions, review
@@ -89,7 +90,7 @@ def _run(top: Path, project: Path, rev: str | None, only: tuple[str, ...], comma
         reviewer = ModelReviewer(lambda: make_backend("llamacpp", model_path=model), min_score=min_score) if use_model else None
         options = ReviewOptions(time_budget=budget, run_tests=run_tests, use_model=use_model)
         with EventRenderer(make_console()) as renderer:
-            loop = review(inp, make_runner(command), reviewer, language_for_path, options)  # type: ignore[arg-type]
+            loop = review(inp, make_runner(environment.test_command, env_for=environment.run_env), reviewer, language_for_path, options)  # type: ignore[arg-type]
             while True:
                 try:
                     renderer.handle(next(loop))

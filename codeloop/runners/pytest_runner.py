@@ -202,18 +202,22 @@ def read_spectrum(data_file: Path, outcomes: dict[str, str], cwd: Path) -> Spect
     # import time) belong to no test's context; every test depends on them, so they count
     # as run by all. A bug there gets a weak, flat score instead of none at all.
     everyone = frozenset(outcomes)
+    at_import: set[LineKey] = set()
     for measured in data.measured_files():
         real = os.path.realpath(measured)
         if not real.startswith(root):
             continue
         rel = Path(real[len(root) :]).as_posix()
         for line, contexts in data.contexts_by_lineno(measured).items():
-            tests = everyone if "" in contexts else frozenset(c for c in contexts if c in outcomes)
+            tests = frozenset(c for c in contexts if c in outcomes)
+            if not tests and "" in contexts:
+                tests = everyone
+                at_import.add((rel, line))
             if tests:
                 lines[(rel, line)] = tests
     failed = frozenset(t for t, o in outcomes.items() if o == "failed")
     passed = frozenset(t for t, o in outcomes.items() if o == "passed")
-    return Spectrum(lines, failed, passed)
+    return Spectrum(lines, failed, passed, frozenset(at_import))
 
 
 def make_runner(command: str, env_for: RunEnv | None = None, coverage_path: str | None = None) -> PytestRunner | object:

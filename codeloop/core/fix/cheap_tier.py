@@ -88,7 +88,8 @@ def ordered_lines(ctx: RepairContext) -> list[tuple[str, int, float]]:
         # SBFL ties are common (every line a failing test runs and no passing test does);
         # a traceback frame on the line breaks them: an exception was raised there.
         def scored(r: RankedLine) -> float:
-            return r.score + (0.5 if (r.path, r.line) in ctx.frame_lines else 0.0)
+            # Lines run only at import tie with every line all tests run; they go last.
+            return r.score * (0.9 if r.at_import else 1.0) + (0.5 if (r.path, r.line) in ctx.frame_lines else 0.0)
 
         for ranked in sorted(ctx.ranking.lines, key=lambda r: -scored(r)):
             language = ctx.language_for(ranked.path)
