@@ -98,7 +98,7 @@ def fix(
             renderer.handle(Note(f"tests: {environment.test_command} (python from {environment.python_source})"))
             for note in tests.notes:
                 renderer.handle(Note(note))
-            loop = repair(pool, tests.runner, tiers, language_for_path, options, SpectrumFiles(root), find_definitions, tests.setup_check)  # type: ignore[arg-type]
+            loop = repair(pool, tests.runner, tiers, language_for_path, options, SpectrumFiles(root), find_definitions, tests.setup_check, tests.package_files)  # type: ignore[arg-type]
             result = drive(loop, renderer.handle)
         applied = _apply(root, result, dry_run, (top, root) if commit else None)
     except KeyboardInterrupt:

@@ -94,6 +94,20 @@ def top_level_names(env: ProjectEnvironment, files: list[str]) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def package_files(env: ProjectEnvironment, files: list[str]) -> frozenset[str]:
+    """The files that belong to the project's own top-level packages and modules."""
+    names = set(top_level_names(env, files))
+    found = set()
+    for root in env.import_roots:
+        prefix = "" if root == "." else root + "/"
+        for rel in files:
+            if rel.startswith(prefix):
+                head = rel[len(prefix) :].split("/")[0]
+                if head.removesuffix(".py") in names:
+                    found.add(rel)
+    return frozenset(found)
+
+
 def probe(env: ProjectEnvironment, copy_root: Path, names: list[str], extra_path: tuple[str, ...] = (), timeout: float = 60.0) -> Probe:
     child_env = dict(env.base_env)
     child_env.update(env.run_env(copy_root, extra_path))

@@ -12,7 +12,7 @@ from codeloop.core.fix.setup_errors import setup_problem
 from codeloop.errors import UsageError
 from codeloop.runners.base import TestReport
 from codeloop.runners.pytest_runner import is_pytest_command, make_runner
-from codeloop.workspace.env_probe import Probe, ProbeFailed, probe, top_level_names
+from codeloop.workspace.env_probe import Probe, ProbeFailed, package_files, probe, top_level_names
 from codeloop.workspace.environment import ProjectEnvironment
 from codeloop.workspace.sandbox import SandboxPool
 
@@ -23,6 +23,7 @@ class PreparedTests:
     runner: Any  # a TestRunner
     probe: Probe | None
     notes: list[str] = field(default_factory=list)
+    package_files: frozenset[str] = frozenset()  # files of the project's own packages
 
     @property
     def is_pytest(self) -> bool:
@@ -75,7 +76,7 @@ def prepare_tests(env: ProjectEnvironment, pool: SandboxPool, files: list[str], 
                 notes.append(f"line coverage is unavailable in {env.python} ({why}); localization uses tracebacks and calls only")
                 coverage_path = None
     runner = make_runner(env.test_command, env_for=env.run_env, coverage_path=coverage_path)
-    return PreparedTests(env, runner, found, notes)
+    return PreparedTests(env, runner, found, notes, package_files(env, files))
 
 
 def _offer_coverage(scratch: Path) -> str | None:
