@@ -22,6 +22,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PROMPT_SOURCE = ROOT / "codeloop" / "core" / "fix" / "cheap_tier.py"  # realistic code, always there
@@ -41,8 +42,8 @@ def measure(model: str, threads: int, prompt_tokens: int, decode_tokens: int) ->
     llm.reset()
     eos = llm.token_eos()
 
-    def no_eos(_ids: object, scores: object) -> object:
-        scores[eos] = -1e9  # type: ignore[index]
+    def no_eos(_ids: Any, scores: Any) -> Any:
+        scores[eos] = -1e9
         return scores
 
     wall, cpu = time.perf_counter(), time.process_time()
