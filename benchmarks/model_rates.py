@@ -50,7 +50,8 @@ def measure(model: str, threads: int, prompt_tokens: int, decode_tokens: int) ->
     llm.eval(tokens)
     prompt_wall, prompt_cpu = time.perf_counter() - wall, time.process_time() - cpu
     made, wall, cpu = 0, time.perf_counter(), time.process_time()
-    for _ in llm.generate(tokens, top_k=1, temp=0.0, reset=False, logits_processor=llama_cpp.LogitsProcessorList([no_eos])):
+    # generate() keeps the evaluated prompt (longest common prefix) and re-runs only its last token
+    for _ in llm.generate(tokens, top_k=1, temp=0.0, logits_processor=llama_cpp.LogitsProcessorList([no_eos])):
         made += 1
         if made >= decode_tokens:
             break
