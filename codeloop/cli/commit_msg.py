@@ -9,7 +9,7 @@ from typing import Optional
 
 import typer
 
-from codeloop.cli.common import fail_usage
+from codeloop.cli.common import MODEL_HELP, chosen_model, fail_usage
 from codeloop.errors import UsageError
 
 
@@ -20,11 +20,11 @@ def commit_msg(
     staged: bool = typer.Option(True, "--staged/--no-staged", help="Describe the staged diff (the only mode)."),
     no_model: bool = typer.Option(False, "--no-model", help="Build the message from the changed files only."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
-    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
 ) -> None:
     """Write a conventional-commit message (subject + body) for what is staged."""
     from codeloop.core.commit_msg import merge_into, write_message
-    from codeloop.workspace.git import find_worktree
+    from codeloop.workspace.git import find_project, find_worktree
     from codeloop.workspace.revision import staged_diff
 
     # pre-commit passes only the file and tells the source through the environment.
@@ -32,11 +32,10 @@ def commit_msg(
     try:
         if not staged:
             raise UsageError("only the staged diff can be described: drop --no-staged")
-        if model is not None and not model.is_file():
-            raise UsageError(f"model file not found: {model} (pass --model with an existing .gguf file)")
         if message_file is not None and message_file.exists() and not message_file.is_file():
             raise UsageError(f"{message_file} is not a file: pass git's commit message file")
         diff = staged_diff(find_worktree(Path.cwd()))
+        model_path = None if no_model else chosen_model(model, find_project(Path.cwd()))
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     if not diff.strip():
@@ -50,7 +49,7 @@ def commit_msg(
     if not no_model:
         from codeloop.models.factory import make_backend
 
-        backend = make_backend("llamacpp", model_path=model)
+        backend = make_backend("llamacpp", model_path=model_path)
     message = write_message(diff, backend)
     if message_file is not None:
         merged = merge_into(existing, message.text(), source)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn, overload
+from typing import Any, NoReturn, overload
 
 import typer
 
@@ -13,6 +14,10 @@ from codeloop.errors import RefusedError, UsageError
 from codeloop.workspace.config import config_string, project_config
 
 DEFAULT_TEST_CMD = "python -m pytest -q"
+MODEL_HELP = (
+    "A catalog name (`codeloop model list`) or a GGUF path. Default: [tool.codeloop] model, "
+    "else model in the user config file, else the embedded SmolLM2-135M."
+)
 
 
 def fail_usage(message: str, as_json: bool = False) -> NoReturn:
@@ -47,4 +52,54 @@ def test_command(root: Path, given: str | None, default: str | None = DEFAULT_TE
     return config_string(root, "test-cmd") or default
 
 
-__all__ = ["RefusedError", "UsageError", "fail_usage", "fail_refused", "project_config", "test_command"]
+def user_config_file() -> Path:
+    """``<user config dir>/codeloop/config.toml`` (``~/.config/codeloop/config.toml`` on Linux)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("codeloop", appauthor=False)) / "config.toml"
+
+
+def _user_config() -> dict[str, Any]:
+    import tomllib
+
+    path = user_config_file()
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path} is not valid TOML ({exc}); fix or remove it") from None
+    return data
+
+
+def _configured_models(project: Path | None) -> Iterator[tuple[str, object, Path]]:
+    """(where, value, folder relative paths start from), nearest first, read lazily."""
+    if project is not None:
+        yield "[tool.codeloop] model in pyproject.toml", project_config(project).get("model"), project
+    path = user_config_file()
+    yield f"model in {path}", _user_config().get("model"), path.parent
+
+
+def chosen_model(given: str | None, project: Path | None) -> Path | None:
+    """The GGUF to load: ``--model`` (a catalog name or a path), else ``[tool.codeloop] model``
+    in the project's pyproject.toml, else ``model`` in the user config file; None: the
+    embedded default. A catalog name not pulled yet is a UsageError saying to pull it."""
+    from codeloop.models.store import resolve
+
+    if given is not None:
+        if not given.strip():
+            raise UsageError("--model is empty: pass a catalog name (`codeloop model list`) or a .gguf path")
+        return resolve(given.strip(), Path.cwd())
+    for where, value, base in _configured_models(project):
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise UsageError(f"{where} must be a catalog name or a .gguf path (a non-empty string)")
+        try:
+            return resolve(value.strip(), base)
+        except UsageError as exc:
+            raise UsageError(f"{exc} (from {where})") from None
+    return None
+
+
+__all__ = ["RefusedError", "UsageError", "fail_usage", "fail_refused", "project_config", "test_command", "chosen_model", "user_config_file", "MODEL_HELP"]

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from codeloop.analysis.languages import Language
     from codeloop.core.fix.mutants.base import MutationGenerator
 
-from codeloop.cli.common import fail_refused, fail_usage
+from codeloop.cli.common import MODEL_HELP, chosen_model, fail_refused, fail_usage
 from codeloop.errors import RefusedError, UsageError
 
 
@@ -30,7 +30,7 @@ def fix(
     samples: int = typer.Option(8, "--samples", help="Model candidates per round."),
     max_rounds: int = typer.Option(3, "--max-rounds", help="Self-debug rounds of the model tier."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed (runs are reproducible for a seed)."),
-    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
@@ -76,19 +76,21 @@ def fix(
                 raise UsageError("--commit and --dry-run exclude each other: drop one")
             ensure_nothing_staged(top)
         ranks = rank and not no_model and backend == "llamacpp"  # the local model judges plausible patches
+        model_path = None
         if "model" in tier_names or ranks:
-            check_backend_options(backend, model, base_url)
+            model_path = chosen_model(model, root) if backend == "llamacpp" else None
+            check_backend_options(backend, model_path, base_url)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
 
     options = FixOptions(samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain, temperature=temperature, test_timeout=test_timeout)
     console = make_console()
     n_workers = workers if workers > 0 else max(1, os.cpu_count() or 1)
-    scorer = _code_scorer(model) if ranks else None
+    scorer = _code_scorer(model_path) if ranks else None
     available = {
         # Alone, the cheap tier may spend the whole budget; before the model, a bounded share.
         "cheap": lambda: CheapTier(generators_for, share=1.0 if tier_names[-1] == "cheap" else 0.4, workers=n_workers, scorer=scorer),
-        "model": lambda: ModelTier(lambda: make_backend(backend, model_path=model, base_url=base_url, model_name=model_name)),
+        "model": lambda: ModelTier(lambda: make_backend(backend, model_path=model_path, base_url=base_url, model_name=model_name)),
     }
     tiers = [available[name]() for name in tier_names]
     extras = generated_package_files(root, ignored_files(root), visible, environment.import_roots)
@@ -115,7 +117,7 @@ def fix(
 
     if result.status == "setup-error":
         fail_usage(result.message, json_out)
-    committed = _commit(top, root, result, no_model, model) if commit and applied else None
+    committed = _commit(top, root, result, no_model, model_path) if commit and applied else None
     if commit and applied and committed is None:
         applied = False  # the commit failed and the fix was taken back (see _commit)
     if json_out:
@@ -163,7 +165,7 @@ def _commit(top: Path, root: Path, result: Any, no_model: bool, model: Optional[
         return None
 
 
-def _code_scorer(model: Optional[Path]) -> Callable[[str], float]:
+def _code_scorer(model: Path | None) -> Callable[[str], float]:
     """The local model as a judge of how natural code looks (loaded on first use)."""
     from codeloop.models.llamacpp import default_model_path, default_threads
     from codeloop.models.scoring import LlamaCppScorer

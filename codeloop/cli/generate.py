@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import fail_refused, fail_usage
+from codeloop.cli.common import MODEL_HELP, chosen_model, fail_refused, fail_usage
 from codeloop.errors import RefusedError, UsageError
 
 
@@ -32,7 +32,7 @@ def generate(
     time_budget: float = typer.Option(300.0, "--time-budget", help="Seconds for the whole run."),
     temperature: float = typer.Option(0.7, "--temperature", help="Sampling temperature."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
-    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
@@ -49,14 +49,15 @@ def generate(
             raise UsageError("pass either path/to/module.py::function_name or --spec 'text' --out file.py")
         if spec_text is not None and not out:
             raise UsageError("--spec needs --out file.py (where the function goes)")
-        check_backend_options(backend, model, base_url)
+        model_path = chosen_model(model, _project_of(target or out or "")) if backend == "llamacpp" else None
+        check_backend_options(backend, model_path, base_url)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     options = GenOptions(
-        plan=_plan_by_default(backend, model) if plan is None else plan, plans=plans, verify=verify, debug_rounds=debug_rounds, token_budget=token_budget,
+        plan=_plan_by_default(backend, model_path) if plan is None else plan, plans=plans, verify=verify, debug_rounds=debug_rounds, token_budget=token_budget,
         time_budget=time_budget, temperature=temperature, seed=seed, want_passing=candidates,
     )
-    backend_options: dict[str, Any] = {"model_path": model, "base_url": base_url, "model_name": model_name}
+    backend_options: dict[str, Any] = {"model_path": model_path, "base_url": base_url, "model_name": model_name}
     factory = lambda: make_backend(backend, **backend_options)  # noqa: E731 (loaded only when needed)
     interactive = ask and not json_out and sys.stdin.isatty() and sys.stderr.isatty()
     try:
@@ -74,7 +75,20 @@ def generate(
 def _plan_by_default(backend: str, model: Optional[Path]) -> bool:
     """Planning costs tokens the embedded 135M model turns into worse code (measured on
     HumanEval, README); bigger models are where LPW pays, so plan for anything else."""
-    return not (backend == "llamacpp" and model is None)
+    from codeloop.models.store import is_embedded
+
+    return not (backend == "llamacpp" and is_embedded(model))
+
+
+def _project_of(target: str) -> Optional[Path]:
+    """The project folder of the file to write, for its ``[tool.codeloop] model`` (None outside git)."""
+    from codeloop.workspace.git import find_project
+
+    folder = Path(target.split("::", 1)[0]).parent
+    try:
+        return find_project(folder if folder.is_dir() else Path.cwd())
+    except UsageError:
+        return None
 
 
 def _finish(outcome: Any, dry_run: bool, json_out: bool) -> None:

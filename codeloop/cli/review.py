@@ -8,7 +8,7 @@ from typing import Optional
 
 import typer
 
-from codeloop.cli.common import fail_refused, fail_usage
+from codeloop.cli.common import MODEL_HELP, chosen_model, fail_refused, fail_usage
 from codeloop.errors import UsageError
 from codeloop.workspace.environment import ProjectEnvironment, resolve_environment
 
@@ -27,7 +27,7 @@ def review(
     no_tests: bool = typer.Option(False, "--no-tests", help="Do not run the test command."),
     test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command (default: [tool.codeloop] test-cmd, else 'python -m pytest -q')."),
     min_score: int = typer.Option(4, "--min-score", help="Drop model findings it scores under this (1-5)."),
-    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
 ) -> None:
     """Review staged changes: failing tests, broken names and callers, then the model."""
     from codeloop.workspace.git import find_project, find_worktree
@@ -42,17 +42,16 @@ def review(
             raise UsageError("--staged and --rev exclude each other: pass one")
         if time_budget <= 0 or not 1 <= min_score <= 5:
             raise UsageError("--time-budget must be positive and --min-score between 1 and 5")
-        if model is not None and not model.is_file():
-            raise UsageError(f"model file not found: {model} (pass --model with an existing .gguf file)")
         cwd = Path.cwd()
         top = find_worktree(cwd)
         project = find_project(cwd)
+        model_path = chosen_model(model, project) if not no_model else None
         only = tuple(_top_relative(p, top) for p in paths or [])
         environment = resolve_environment(project, None, test_cmd, top=top)
     except UsageError as exc:
         fail_usage(str(exc), as_json)
     try:
-        result = _run(top, project, rev, only, environment, time_budget, not no_model, not no_tests, min_score, model)
+        result = _run(top, project, rev, only, environment, time_budget, not no_model, not no_tests, min_score, model_path)
     except UsageError as exc:
         fail_usage(str(exc), as_json)
     except Exception as exc:  # a bug of ours: say so; nothing was written anywhere
