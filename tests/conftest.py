@@ -12,6 +12,34 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+def _user_model_cache() -> Path:
+    from codeloop.models.store import cache_dir
+
+    return cache_dir()
+
+
+# Where `codeloop model pull` put models for this user (in CI: .ci/run), read before the
+# session fixture below moves HOME: the coder_model tests load the model from there.
+USER_MODEL_CACHE = _user_model_cache()
+
+
+@pytest.fixture
+def coder_model_env() -> dict[str, str]:
+    """Env for a CLI run that can say `--model qwen2.5-coder-0.5b`; skips when it is not
+    pulled, except in CI, where .ci/run pulls it and a skip would hide a broken pull."""
+    from codeloop.models.catalog import lookup
+    from codeloop.models.store import installed_path
+
+    model = lookup("qwen2.5-coder-0.5b")
+    assert model is not None
+    if installed_path(model, USER_MODEL_CACHE) is None:
+        message = f"qwen2.5-coder-0.5b is not in {USER_MODEL_CACHE}: run `codeloop model pull qwen2.5-coder-0.5b`"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return {"CODELOOP_CACHE_DIR": str(USER_MODEL_CACHE)}
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _no_writes_to_home(tmp_path_factory: pytest.TempPathFactory) -> None:
     """Like pre-commit's suite: a test that writes to the real home directory is a bug."""
@@ -79,3 +107,39 @@ def run_repair(repo: Path, tiers: list, options, command: str = "python -m pytes
     with SandboxPool(repo, size=workers) as pool:
         result = drive(repair(pool, PytestRunner(command), tiers, language_for_path, options, cache), events.append)
     return result, events
+
+
+@pytest.fixture(scope="session")
+def base_venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A real venv with pytest and setuptools, made once; projects get copies of it."""
+    venv = tmp_path_factory.mktemp("venv-base") / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True)
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "pytest", "setuptools>=68"],
+        check=True,
+        capture_output=True,
+    )
+    return venv
+
+
+def project_venv(base: Path, project: Path, name: str = ".venv") -> Path:
+    """A copy of ``base`` as the project's own venv (its python runs ``-m pip``/``-m pytest``)."""
+    import shutil
+
+    target = project / name
+    shutil.copytree(base, target, symlinks=True)
+    return target
+
+
+def pip_install(venv: Path, *args: str, cwd: Path | None = None) -> None:
+    subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check", "--no-build-isolation", "--no-deps", *args],
+        cwd=cwd,
+        check=True,
+        capture_output=True,
+    )
+
+
+def activated(venv: Path) -> dict[str, str]:
+    """What `source .venv/bin/activate` sets."""
+    return {"VIRTUAL_ENV": str(venv), "PATH": str(venv / "bin") + os.pathsep + os.environ.get("PATH", "")}

@@ -148,3 +148,42 @@ def test_ctrl_c_while_candidates_run_kills_their_test_commands(tmp_path):
     assert proc.returncode == 130, err
     assert time.monotonic() - interrupted < 3, err
     assert snapshot(repo) == before
+
+
+def test_commit_commits_exactly_the_fix_with_a_conventional_message(tmp_path):
+    from tests.conftest import git
+
+    repo = make_repo(tmp_path / "r", {**BUGGY, "notes.py": "x = 1\n"})
+    (repo / "notes.py").write_text("x = 2  # unstaged work of the user's\n")
+    proc = run_cli("fix", str(repo), "--no-model", "--json", "--commit")
+    assert proc.returncode == 0, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert payload["status"] == "fixed" and payload["commit"]
+    assert git(repo, "rev-parse", "HEAD").strip() == payload["commit"]
+    assert git(repo, "show", "--name-only", "--format=", "HEAD").split() == ["calc.py"]
+    subject = git(repo, "log", "-1", "--format=%s")
+    assert subject.startswith("fix")
+    assert git(repo, "status", "--porcelain").strip() == "M notes.py"  # the user's edit: untouched, unstaged
+
+
+def test_commit_is_refused_up_front_when_something_is_staged(tmp_path):
+    from tests.conftest import git
+
+    repo = make_repo(tmp_path / "r", {**BUGGY, "notes.py": "x = 1\n"})
+    (repo / "notes.py").write_text("x = 2\n")
+    git(repo, "add", "notes.py")
+    before = snapshot(repo)
+    proc = run_cli("fix", str(repo), "--no-model", "--commit")
+    assert proc.returncode == 2 and "notes.py" in proc.stderr and "--commit" in proc.stderr
+    assert snapshot(repo) == before
+
+
+def test_commit_refuses_a_fix_in_a_file_with_uncommitted_edits(tmp_path):
+    repo = make_repo(tmp_path / "r", BUGGY)
+    (repo / "calc.py").write_text("def add(a, b):\n    # the user's comment, not committed\n    return a - b\n")
+    before = snapshot(repo)
+    proc = run_cli("fix", str(repo), "--no-model", "--json", "--commit")
+    assert proc.returncode == 1, proc.stderr
+    payload = json.loads(proc.stdout)
+    assert not payload["applied"] and "uncommitted edits" in payload["message"]
+    assert snapshot(repo) == before

@@ -18,7 +18,7 @@ def test_parse_junit_node_ids_with_classes():
     <testcase classname="tests.test_a" name="test_fail[1]" file="tests/test_a.py" line="9">
       <failure message="assert 1 == 2">tests/test_a.py:10: AssertionError</failure>
     </testcase></testsuite></testsuites>"""
-    failures, passed = parse_junit(xml)
+    failures, passed, _skipped = parse_junit(xml)
     assert passed == ["tests/test_a.py::TestMath::test_add"]
     assert failures[0].test_id == "tests/test_a.py::test_fail[1]"
     assert failures[0].line == 10 and failures[0].message == "assert 1 == 2"

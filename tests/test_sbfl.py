@@ -147,3 +147,14 @@ def test_the_plugin_and_the_report_agree_on_the_hung_marker():
 
     plugin = (resources.files("codeloop.runners") / "sbfl_plugin.py").read_text("utf-8")
     assert f'HUNG_MARKER = "{HUNG_MARKER}"' in plugin
+
+
+def test_lines_outside_the_projects_packages_rank_below_it():
+    from codeloop.analysis.languages import language_for_path
+    from codeloop.core.fix.loop import _ranking
+
+    spectrum = Spectrum({("tools/gen.py", 3): frozenset({"t"}), ("src/pkg/core.py", 9): frozenset({"t", "u"})}, frozenset({"t"}), frozenset({"u"}))
+    plain = _ranking(spectrum, ["tools/gen.py", "src/pkg/core.py"], language_for_path)
+    assert [r.path for r in plain.lines] == ["tools/gen.py", "src/pkg/core.py"]
+    preferred = _ranking(spectrum, ["tools/gen.py", "src/pkg/core.py"], language_for_path, frozenset({"src/pkg/core.py"}))
+    assert [r.path for r in preferred.lines] == ["src/pkg/core.py", "tools/gen.py"]

@@ -13,6 +13,7 @@ from codeloop.cli import doctor as doctor_cmd
 from codeloop.cli import fix as fix_cmd
 from codeloop.cli import generate as generate_cmd
 from codeloop.cli import map as map_cmd
+from codeloop.cli import model as model_cmd
 from codeloop.cli import refactor as refactor_cmd
 from codeloop.cli import review as review_cmd
 from codeloop.cli import undo as undo_cmd
@@ -32,6 +33,7 @@ app.command("review")(review_cmd.review)
 app.command("commit-msg")(commit_msg_cmd.commit_msg)
 app.command("generate")(generate_cmd.generate)
 app.add_typer(bench_cmd.app, name="bench")
+app.add_typer(model_cmd.app, name="model")
 app.command("doctor")(doctor_cmd.doctor)
 
 

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import fail_usage
+from codeloop.cli.common import MODEL_HELP, chosen_model, fail_usage
 from codeloop.errors import UsageError
 
 app = typer.Typer(help="Benchmarks (short, stated subsets).", no_args_is_help=True)
@@ -24,7 +24,7 @@ def humaneval(
     token_budget: int = typer.Option(600, "--token-budget", help="Completion tokens per task and method (the same for all)."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
-    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
@@ -42,11 +42,12 @@ def humaneval(
             raise UsageError(f"unknown method(s) {', '.join(unknown) or '(none)'}: choose from {', '.join(he.METHODS)}")
         if limit < 1 or start < 0 or token_budget < 1:
             raise UsageError("--limit and --token-budget must be at least 1, --start at least 0")
-        check_backend_options(backend, model, base_url)
+        model_path = chosen_model(model, None) if backend == "llamacpp" else None
+        check_backend_options(backend, model_path, base_url)
         problems = _problems(start, limit)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
-    model_backend = make_backend(backend, model_path=model, base_url=base_url, model_name=model_name)
+    model_backend = make_backend(backend, model_path=model_path, base_url=base_url, model_name=model_name)
     model_backend.count_tokens("warm up")  # load the model now, so no method's seconds include it
     mode = humaneval_judge.judge_mode()
     print(f"judge: {mode}", file=sys.stderr)

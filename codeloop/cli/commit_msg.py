@@ -10,7 +10,7 @@ from typing import Optional
 
 import typer
 
-from codeloop.cli.common import check_model_loads, fail_usage
+from codeloop.cli.common import MODEL_HELP, check_model_loads, chosen_model, fail_usage
 from codeloop.errors import UsageError
 from codeloop.models.base import ModelError
 
@@ -22,11 +22,11 @@ def commit_msg(
     staged: bool = typer.Option(True, "--staged/--no-staged", help="Describe the staged diff (the only mode)."),
     no_model: bool = typer.Option(False, "--no-model", help="Build the message from the changed files only."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
-    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
 ) -> None:
     """Write a conventional-commit message (subject + body) for what is staged."""
     from codeloop.core.commit_msg import merge_into, write_message
-    from codeloop.workspace.git import find_worktree
+    from codeloop.workspace.git import find_project, find_worktree
     from codeloop.workspace.revision import staged_diff
 
     # pre-commit passes only the file and tells the source through the environment.
@@ -34,11 +34,12 @@ def commit_msg(
     try:
         if not staged:
             raise UsageError("only the staged diff can be described: drop --no-staged")
-        if model is not None and not no_model:
-            check_model_loads(model)
         if message_file is not None and message_file.exists() and not message_file.is_file():
             raise UsageError(f"{message_file} is not a file: pass git's commit message file")
         diff = staged_diff(find_worktree(Path.cwd()))
+        model_path = None if no_model else chosen_model(model, find_project(Path.cwd()))
+        if model_path is not None:
+            check_model_loads(model_path)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     if not diff.strip():
@@ -52,7 +53,7 @@ def commit_msg(
     if not no_model:
         from codeloop.models.factory import make_backend
 
-        backend = make_backend("llamacpp", model_path=model)
+        backend = make_backend("llamacpp", model_path=model_path)
     model_error = ""
     try:
         message = write_message(diff, backend)

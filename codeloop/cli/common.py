@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn, overload
 
 import typer
 
 from codeloop.errors import RefusedError, UsageError
+from codeloop.workspace.config import config_string, project_config
 
 DEFAULT_TEST_CMD = "python -m pytest -q"
+MODEL_HELP = (
+    "A catalog name (`codeloop model list`) or a GGUF path. Default: [tool.codeloop] model, "
+    "else model in the user config file, else the embedded SmolLM2-135M."
+)
 
 
 def fail_usage(message: str, as_json: bool = False) -> NoReturn:
@@ -37,21 +43,6 @@ def fail_model(message: str, as_json: bool = False) -> NoReturn:
     raise typer.Exit(1)
 
 
-def project_config(root: Path) -> dict[str, Any]:
-    """``[tool.codeloop]`` from the repo's pyproject.toml ({} when absent)."""
-    import tomllib
-
-    pyproject = root / "pyproject.toml"
-    if not pyproject.is_file():
-        return {}
-    try:
-        data = tomllib.loads(pyproject.read_text("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{pyproject} is not valid TOML ({exc}); fix it or pass --test-cmd") from None
-    section = data.get("tool", {}).get("codeloop", {})
-    return section if isinstance(section, dict) else {}
-
-
 @overload
 def test_command(root: Path, given: str | None) -> str: ...
 
@@ -66,10 +57,7 @@ def test_command(root: Path, given: str | None, default: str | None = DEFAULT_TE
         if not given.strip():
             raise UsageError("--test-cmd is empty: pass the command that runs your tests, e.g. --test-cmd 'python -m pytest -q'")
         return given
-    configured = project_config(root).get("test-cmd")
-    if configured is not None and not isinstance(configured, str):
-        raise UsageError("[tool.codeloop] test-cmd in pyproject.toml must be a string")
-    return configured or default
+    return config_string(root, "test-cmd") or default
 
 
 def check_model_loads(model: Path) -> None:
@@ -83,10 +71,10 @@ def check_model_loads(model: Path) -> None:
         pass
 
 
-def configured_gpu_layers(root: Path, given: int | None) -> int | None:
+def configured_gpu_layers(root: Path | None, given: int | None) -> int | None:
     """--gpu-layers, else ``[tool.codeloop] gpu-layers``, else None (llama.cpp offloads
     every layer when its build can)."""
-    if given is not None:
+    if given is not None or root is None:
         return given
     configured = project_config(root).get("gpu-layers")
     if configured is not None and (not isinstance(configured, int) or isinstance(configured, bool) or configured < -1):
@@ -94,4 +82,55 @@ def configured_gpu_layers(root: Path, given: int | None) -> int | None:
     return configured
 
 
-__all__ = ["RefusedError", "UsageError", "fail_usage", "fail_refused", "check_model_loads", "fail_model", "project_config", "test_command", "configured_gpu_layers"]
+def user_config_file() -> Path:
+    """``<user config dir>/codeloop/config.toml`` (``~/.config/codeloop/config.toml`` on Linux)."""
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("codeloop", appauthor=False)) / "config.toml"
+
+
+def _user_config() -> dict[str, Any]:
+    import tomllib
+
+    path = user_config_file()
+    if not path.is_file():
+        return {}
+    try:
+        data = tomllib.loads(path.read_text("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path} is not valid TOML ({exc}); fix or remove it") from None
+    return data
+
+
+def _configured_models(project: Path | None) -> Iterator[tuple[str, object, Path]]:
+    """(where, value, folder relative paths start from), nearest first, read lazily."""
+    if project is not None:
+        yield "[tool.codeloop] model in pyproject.toml", project_config(project).get("model"), project
+    path = user_config_file()
+    yield f"model in {path}", _user_config().get("model"), path.parent
+
+
+def chosen_model(given: str | None, project: Path | None) -> Path | None:
+    """The GGUF to load: ``--model`` (a catalog name or a path), else ``[tool.codeloop] model``
+    in the project's pyproject.toml, else ``model`` in the user config file; None: the
+    embedded default. A catalog name not pulled yet is a UsageError saying to pull it."""
+    from codeloop.models.store import resolve
+
+    if given is not None:
+        if not given.strip():
+            raise UsageError("--model is empty: pass a catalog name (`codeloop model list`) or a .gguf path")
+        return resolve(given.strip(), Path.cwd())
+    for where, value, base in _configured_models(project):
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise UsageError(f"{where} must be a catalog name or a .gguf path (a non-empty string)")
+        try:
+            return resolve(value.strip(), base)
+        except UsageError as exc:
+            raise UsageError(f"{exc} (from {where})") from None
+    return None
+
+
+__all__ = ["RefusedError", "UsageError", "fail_usage", "fail_refused", "project_config", "test_command", "chosen_model", "user_config_file", "MODEL_HELP",
+           "check_model_loads", "configured_gpu_layers", "fail_model"]

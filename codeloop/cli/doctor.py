@@ -14,27 +14,28 @@ from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import configured_gpu_layers, fail_usage
+from codeloop.cli.common import chosen_model, configured_gpu_layers, fail_usage
 from codeloop.errors import UsageError
 
 
 def doctor(
     path: Path = typer.Argument(Path("."), help="The project to check (a folder inside a git work tree)."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
-    model: Optional[Path] = typer.Option(None, "--model", help="Also check this GGUF file (the embedded model is always checked)."),
+    model: Optional[str] = typer.Option(None, "--model", help="Also check this model: a catalog name or a GGUF path (the embedded and the configured model are always checked)."),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="Also check that this OpenAI-compatible server answers."),
     gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Layers to offload when loading the models (default: [tool.codeloop] gpu-layers, else all when the build supports offload)."),
+    python: Optional[str] = typer.Option(None, "--python", help="The interpreter fix would be given (default: as fix finds it)."),
+    test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="The test command fix would be given (default: as fix finds it)."),
 ) -> None:
-    """Check the llama.cpp build, the models (load, speed, GPU offload), git and the test environment."""
+    """Check the llama.cpp build, the models (load, speed, GPU offload), git, and the interpreter and test command fix would use."""
     from codeloop.models import diagnose
     from codeloop.models.llamacpp import default_threads
 
-    if model is not None and not model.is_file():
-        fail_usage(f"model file not found: {model} (pass --model with an existing .gguf file)", json_out)
     problems: list[str] = []
     project = _project(path, problems)
     try:
-        layers = configured_gpu_layers(project["root"], gpu_layers) if project.get("root") else gpu_layers
+        layers = configured_gpu_layers(project.get("root"), gpu_layers)
+        given = chosen_model(model, project.get("root")) if model is not None else None
     except UsageError as exc:
         fail_usage(str(exc), json_out)
 
@@ -46,13 +47,13 @@ def doctor(
         problems.append(diagnose.rebuild_advice(missing))
 
     models = []
-    for label, gguf in _models(model, problems):
+    for label, gguf in _models(given, project.get("root"), problems):
         check = diagnose.check_model(label, gguf, default_threads(), layers)
         models.append(check.to_dict())
         if check.error:
             problems.append(f"model {label} ({gguf.name}): {check.error}")
     server = _server(base_url, problems) if base_url else None
-    environment = _environment(project.get("project"), problems)
+    environment = _environment(project.get("project"), project.get("worktree"), python, test_cmd, problems)
 
     report = {
         "status": "problems" if problems else "ok",
@@ -72,7 +73,9 @@ def doctor(
     raise typer.Exit(1 if problems else 0)
 
 
-def _models(model: Optional[Path], problems: list[str]) -> list[tuple[str, Path]]:
+def _models(given: Optional[Path], root: Optional[Path], problems: list[str]) -> list[tuple[str, Path]]:
+    """The embedded model, the configured one ([tool.codeloop] model, the user config) and
+    --model: each file once."""
     from codeloop.models.llamacpp import default_model_path
 
     found: list[tuple[str, Path]] = []
@@ -80,8 +83,14 @@ def _models(model: Optional[Path], problems: list[str]) -> list[tuple[str, Path]
         found.append(("embedded", default_model_path()))
     except UsageError as exc:
         problems.append(f"embedded model: {exc}")
-    if model is not None:
-        found.append((str(model), model))
+    try:
+        configured = chosen_model(None, root)
+    except UsageError as exc:
+        problems.append(str(exc))
+        configured = None
+    for label, path in (("configured", configured), ("--model", given)):
+        if path is not None and all(path.resolve() != p.resolve() for _, p in found):
+            found.append((label, path))
     return found
 
 
@@ -120,32 +129,33 @@ def _project(path: Path, problems: list[str]) -> dict[str, Any]:
     }
 
 
-def _environment(project: Optional[Path], problems: list[str]) -> dict[str, Any]:
-    """The interpreter and test command ``fix`` would use, and whether they run.
+def _environment(project: Optional[Path], top: Optional[Path], python: Optional[str], test_cmd: Optional[str], problems: list[str]) -> dict[str, Any]:
+    """The interpreter and test command ``fix`` would use, and whether they run there:
+    the same resolution (workspace/environment.py) and the same set-up checks in a copy
+    of the tree (workspace/test_setup.py) as fix, so doctor never guesses differently."""
+    from codeloop.workspace.environment import generated_package_files, resolve_environment
+    from codeloop.workspace.git import ignored_files, visible_files
+    from codeloop.workspace.sandbox import SandboxPool
+    from codeloop.workspace.test_setup import prepare_tests
 
-    An adapter over ``codeloop.workspace.environment`` (``resolve_environment`` and
-    ``check_environment``), which decides that for fix; where that module is not
-    there yet, doctor says so instead of guessing differently from fix.
-    """
-    if project is None:
-        return {"available": False}
-    import importlib
-
+    if project is None or top is None:
+        return {}
     try:
-        environment: Any = importlib.import_module("codeloop.workspace.environment")
-    except ImportError:
-        return {"available": False, "note": "codeloop.workspace.environment is not in this version"}
-    env = environment.resolve_environment(project)
-    found = [str(p) for p in environment.check_environment(env)]
-    problems.extend(found)
-    return {
-        "available": True,
-        "python": str(env.python),
-        "python_source": env.python_source,
-        "test_command": env.test_command,
-        "test_command_source": env.test_command_source,
-        "runs": not found,
-    }
+        visible = visible_files(project)
+        env = resolve_environment(project, python, test_cmd, top=top, visible=visible)
+    except UsageError as exc:
+        problems.append(str(exc))
+        return {}
+    found: dict[str, Any] = {**env.describe(), "runs": False, "python_version": "", "notes": []}
+    try:
+        extras = generated_package_files(project, ignored_files(project), visible, env.import_roots)
+        with SandboxPool(project, size=1, extras=extras) as pool:
+            tests = prepare_tests(env, pool, visible + extras, pool.scratch)
+    except UsageError as exc:
+        problems.append(str(exc))
+        return found
+    found.update(runs=True, python_version=tests.probe.version if tests.probe else "", notes=tests.notes)
+    return found
 
 
 def render(report: dict[str, Any]) -> str:
@@ -176,11 +186,13 @@ def render(report: dict[str, Any]) -> str:
         state = "clean" if not p["changed_files"] else f"{p['changed_files']} changed file(s)"
         lines.append(f"project      {p['project']} (git: {p['branch']} {p['head']}, {state})")
     env = report["environment"]
-    if env.get("available"):
-        lines.append(f"python       {env['python']} ({env['python_source']})")
-        lines.append(f"tests        {env['test_command']} ({env['test_command_source']}): {'run' if env['runs'] else 'do not run'}")
-    elif env.get("note"):
-        lines.append(f"environment  {env['note']}")
+    if env:
+        version = f", Python {env['python_version']}" if env.get("python_version") else ""
+        lines.append(f"python       {env['python']} (from {env['python_source']}{version})")
+        state = "runs" if env["runs"] else "does not run (see the problems)"
+        lines.append(f"tests        {env['test_command']} (from {env['test_command_source']}): {state}")
+        for note in env.get("notes", []):
+            lines.append(f"             note: {note}")
     count = len(report["problems"])
     lines.append("no problems found" if not count else f"{count} problem(s), one per line on stderr")
     return "\n".join(lines)

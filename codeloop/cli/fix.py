@@ -16,21 +16,23 @@ if TYPE_CHECKING:
     from codeloop.analysis.languages import Language
     from codeloop.core.fix.mutants.base import MutationGenerator
 
-from codeloop.cli.common import configured_gpu_layers, fail_refused, fail_usage, test_command
+from codeloop.cli.common import MODEL_HELP, chosen_model, configured_gpu_layers, fail_refused, fail_usage
 from codeloop.errors import RefusedError, UsageError
 from codeloop.models.base import ModelError
 
 
 def fix(
     path: Path = typer.Argument(Path("."), help="A folder inside a git work tree; tests run in its project folder (nearest pyproject.toml/setup.cfg/pytest.ini)."),
-    test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command (default: [tool.codeloop] test-cmd, else 'python -m pytest -q')."),
+    test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command (default: [tool.codeloop] test-cmd, else '<the project's python> -m pytest -q')."),
+    python: Optional[str] = typer.Option(None, "--python", help="The interpreter (or venv folder) that runs the tests (default: [tool.codeloop] python, the active venv, .venv/ or venv/ in the project, else python on PATH)."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing."),
+    commit: bool = typer.Option(False, "--commit", help="Commit exactly the verified fix, with the message commit-msg writes (refused when something else is staged)."),
     time_budget: float = typer.Option(600.0, "--time-budget", help="Seconds for the whole run."),
     samples: int = typer.Option(8, "--samples", help="Model candidates per round."),
     max_rounds: int = typer.Option(3, "--max-rounds", help="Self-debug rounds of the model tier."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed (runs are reproducible for a seed)."),
-    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
@@ -51,11 +53,14 @@ def fix(
     from codeloop.core.fix.loop import repair
     from codeloop.core.fix.model_tier import ModelTier
     from codeloop.models.factory import check_backend_options, make_backend
-    from codeloop.runners.pytest_runner import make_runner
+    from codeloop.core.events import Note
     from codeloop.workspace.cache import SpectrumFiles
-    from codeloop.workspace.git import find_project
+    from codeloop.workspace.commit import ensure_nothing_staged
+    from codeloop.workspace.environment import generated_package_files, resolve_environment
+    from codeloop.workspace.git import find_project, find_worktree, ignored_files, visible_files
     from codeloop.workspace.sandbox import SandboxPool
     from codeloop.workspace.symbols import definition_finder
+    from codeloop.workspace.test_setup import prepare_tests
 
     try:
         if samples < 1 or max_rounds < 1:
@@ -66,13 +71,21 @@ def fix(
             raise UsageError("--test-timeout must be a positive number of seconds")
         tier_names = _tier_names(tiers_opt, no_model)
         root = find_project(path)
-        command = test_command(root, test_cmd)
+        top = find_worktree(path)
+        visible = visible_files(root)
+        environment = resolve_environment(root, python, test_cmd, top=top, visible=visible)
+        if commit:
+            if dry_run:
+                raise UsageError("--commit and --dry-run exclude each other: drop one")
+            ensure_nothing_staged(top)
         ranks = rank and not no_model and backend == "llamacpp"  # the local model judges plausible patches
+        model_path = None
         gpu_layers = configured_gpu_layers(root, gpu_layers)
         model_error = ""
         if "model" in tier_names or ranks:
+            model_path = chosen_model(model, root) if backend == "llamacpp" else None
             try:  # loads the GGUF in the run's model worker / asks the server: exit 2 if it cannot
-                check_backend_options(backend, model, base_url, probe=True, gpu_layers=gpu_layers)
+                check_backend_options(backend, model_path, base_url, probe=True, gpu_layers=gpu_layers)
             except ModelError as exc:  # the build crashed, not the options: go on without the model
                 model_error = str(exc)
     except UsageError as exc:
@@ -85,19 +98,24 @@ def fix(
         tier_names = [name for name in tier_names if name != "model"]
         ranks = False
     n_workers = workers if workers > 0 else max(1, os.cpu_count() or 1)
-    scorer = _code_scorer(model, gpu_layers, time.monotonic() + time_budget) if ranks else None
+    scorer = _code_scorer(model_path, gpu_layers, time.monotonic() + time_budget) if ranks else None
     available = {
         # Alone, the cheap tier may spend the whole budget; before the model, a bounded share.
         "cheap": lambda: CheapTier(generators_for, share=1.0 if tier_names[-1] == "cheap" else 0.4, workers=n_workers, scorer=scorer),
-        "model": lambda: ModelTier(lambda: make_backend(backend, model_path=model, base_url=base_url, model_name=model_name, n_gpu_layers=gpu_layers)),
+        "model": lambda: ModelTier(lambda: make_backend(backend, model_path=model_path, base_url=base_url, model_name=model_name, n_gpu_layers=gpu_layers)),
     }
     tiers = [available[name]() for name in tier_names]
+    extras = generated_package_files(root, ignored_files(root), visible, environment.import_roots)
     try:
-        with SandboxPool(root, size=n_workers) as pool, definition_finder(root) as find_definitions, EventRenderer(console) as renderer:
-            loop = repair(pool, make_runner(command), tiers, language_for_path, options, SpectrumFiles(root), find_definitions)  # type: ignore[arg-type]
+        with SandboxPool(root, size=n_workers, extras=extras) as pool, definition_finder(root) as find_definitions, EventRenderer(console) as renderer:
+            tests = prepare_tests(environment, pool, visible + extras, pool.scratch)
+            renderer.handle(Note(f"tests: {environment.test_command} (python from {environment.python_source})"))
+            for note in tests.notes:
+                renderer.handle(Note(note))
+            loop = repair(pool, tests.runner, tiers, language_for_path, options, SpectrumFiles(root), find_definitions, tests.setup_check, tests.package_files)  # type: ignore[arg-type]
             result = drive(loop, renderer.handle)
         result.model_error = result.model_error or model_error
-        applied = _apply(root, result, dry_run)
+        applied = _apply(root, result, dry_run, (top, root) if commit else None)
     except KeyboardInterrupt:
         # Typer would exit 130 silently; say what the user most wants to know.
         print("codeloop: interrupted; your working tree is unchanged", file=sys.stderr)
@@ -110,21 +128,61 @@ def fix(
         traceback.print_exc()
         fail_refused(f"internal error ({type(exc).__name__}: {exc}); nothing was changed", json_out)
 
+    if result.status == "setup-error":
+        fail_usage(result.message, json_out)
+    committed = _commit(top, root, result, no_model, model_path) if commit and applied else None
+    if commit and applied and committed is None:
+        applied = False  # the commit failed and the fix was taken back (see _commit)
     if json_out:
         payload = result.to_dict()
         payload["applied"] = applied
+        if commit:
+            payload["commit"] = committed
+        payload.update(environment.describe())
         print(json.dumps(payload))
     else:
         out = make_console(stderr=False)
         if result.changes is not None and result.status == "fixed":
             print_diff(out, result.changes.diff())
         console.print(_summary(result, applied, dry_run), markup=False)
+        if committed:
+            console.print(f"Committed as {committed[:12]} (git show {committed[:12]}).", markup=False)
     if result.status in ("fixed", "passing"):
         raise typer.Exit(0)
     raise typer.Exit(1)
 
 
-def _code_scorer(model: Optional[Path], gpu_layers: Optional[int], deadline: float) -> Callable[[str], float]:
+def _commit(top: Path, root: Path, result: Any, no_model: bool, model: Optional[Path]) -> str | None:
+    """Commit the applied fix (its sha); if git refuses, the fix is taken back: committed or nothing."""
+    from codeloop.core.commit_msg import write_message
+    from codeloop.workspace.commit import commit_fix
+
+    def message_for(diff: str) -> str:
+        backend = None
+        if not no_model and not result.model_error:
+            from codeloop.models.factory import make_backend
+
+            backend = make_backend("llamacpp", model_path=model)
+        tests = ", ".join(result.failing_tests[:3]) + (f" and {len(result.failing_tests) - 3} more" if len(result.failing_tests) > 3 else "")
+        note = f"Makes {tests} pass again; verified against the whole test command by codeloop fix." if tests else ""
+        try:
+            return write_message(diff, backend, kind="fix", note=note).text()
+        except ModelError as exc:  # the model died while writing it: the facts will do
+            result.model_error = str(exc)
+            return write_message(diff, None, kind="fix", note=note).text()
+
+    try:
+        return commit_fix(top, root, result.changes, message_for)
+    except RefusedError as exc:
+        from codeloop.workspace import checkpoint
+
+        checkpoint.undo(root)  # committed or nothing: the tree goes back as it was
+        result.status = "unfixed"
+        result.message = f"{exc}; the fix was found but not applied"
+        return None
+
+
+def _code_scorer(model: Path | None, gpu_layers: Optional[int], deadline: float) -> Callable[[str], float]:
     """The local model as a judge of how natural code looks: the same worker, and the same
     loaded weights, as the model tier's sampling."""
     from codeloop.models.llamacpp import default_model_path, default_threads
@@ -142,13 +200,17 @@ def drive(loop: Generator[Any, None, Any], handle: Callable[[Any], None]) -> Any
             return stop.value
 
 
-def _apply(root: Path, result: Any, dry_run: bool) -> bool:
-    """Write the verified winner (undo checkpoint first); False when nothing was written."""
+def _apply(root: Path, result: Any, dry_run: bool, commit_in: tuple[Path, Path] | None = None) -> bool:
+    """Write the verified winner (undo checkpoint first); False when nothing was written.
+    ``commit_in``: (work tree top, project) when the fix is to be committed after."""
     from codeloop.workspace import checkpoint
+    from codeloop.workspace.commit import check_committable
 
     if result.status != "fixed" or result.changes is None or dry_run:
         return False
     try:
+        if commit_in is not None:
+            check_committable(*commit_in, result.changes)
         checkpoint.apply(root, result.changes, label="fix")
     except RefusedError as exc:
         result.status = "unfixed"

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import configured_gpu_layers, fail_model, fail_refused, fail_usage
+from codeloop.cli.common import MODEL_HELP, chosen_model, configured_gpu_layers, fail_model, fail_refused, fail_usage
 from codeloop.errors import RefusedError, UsageError
 from codeloop.models.base import ModelError
 
@@ -33,7 +33,7 @@ def generate(
     time_budget: float = typer.Option(300.0, "--time-budget", help="Seconds for the whole run."),
     temperature: float = typer.Option(0.7, "--temperature", help="Sampling temperature."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
-    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
@@ -51,17 +51,20 @@ def generate(
             raise UsageError("pass either path/to/module.py::function_name or --spec 'text' --out file.py")
         if spec_text is not None and not out:
             raise UsageError("--spec needs --out file.py (where the function goes)")
-        gpu_layers = configured_gpu_layers(_project_of(target or out or "."), gpu_layers)
-        check_backend_options(backend, model, base_url, probe=True, gpu_layers=gpu_layers)
+        project = _project_of(target or out or "")
+        model_path = chosen_model(model, project) if backend == "llamacpp" else None
+        gpu_layers = configured_gpu_layers(project, gpu_layers)
+        # Loads the GGUF in the run's model worker (or asks the server): exit 2 if it cannot.
+        check_backend_options(backend, model_path, base_url, probe=True, gpu_layers=gpu_layers)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     except ModelError as exc:  # generation cannot do without the model
         fail_model(f"cannot generate without the model: {exc}", json_out)
     options = GenOptions(
-        plan=_plan_by_default(backend, model) if plan is None else plan, plans=plans, verify=verify, debug_rounds=debug_rounds, token_budget=token_budget,
+        plan=_plan_by_default(backend, model_path) if plan is None else plan, plans=plans, verify=verify, debug_rounds=debug_rounds, token_budget=token_budget,
         time_budget=time_budget, temperature=temperature, seed=seed, want_passing=candidates,
     )
-    backend_options: dict[str, Any] = {"model_path": model, "base_url": base_url, "model_name": model_name, "n_gpu_layers": gpu_layers}
+    backend_options: dict[str, Any] = {"model_path": model_path, "base_url": base_url, "model_name": model_name, "n_gpu_layers": gpu_layers}
     factory = lambda: make_backend(backend, **backend_options)  # noqa: E731 (loaded only when needed)
     interactive = ask and not json_out and sys.stdin.isatty() and sys.stderr.isatty()
     try:
@@ -78,21 +81,23 @@ def generate(
     _finish(outcome, dry_run, json_out)
 
 
-def _project_of(target: str) -> Path:
-    """The folder whose pyproject.toml configures this run (the target's project)."""
-    from codeloop.workspace.git import find_project
-
-    place = Path(target.split("::")[0]).resolve().parent
-    try:
-        return find_project(place)
-    except UsageError:  # not in a repository (yet): the checks after this say so
-        return place
-
-
 def _plan_by_default(backend: str, model: Optional[Path]) -> bool:
     """Planning costs tokens the embedded 135M model turns into worse code (measured on
     HumanEval, README); bigger models are where LPW pays, so plan for anything else."""
-    return not (backend == "llamacpp" and model is None)
+    from codeloop.models.store import is_embedded
+
+    return not (backend == "llamacpp" and is_embedded(model))
+
+
+def _project_of(target: str) -> Optional[Path]:
+    """The project folder of the file to write, for its ``[tool.codeloop] model`` (None outside git)."""
+    from codeloop.workspace.git import find_project
+
+    folder = Path(target.split("::", 1)[0]).parent
+    try:
+        return find_project(folder if folder.is_dir() else Path.cwd())
+    except UsageError:
+        return None
 
 
 def _finish(outcome: Any, dry_run: bool, json_out: bool) -> None:

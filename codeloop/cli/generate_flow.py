@@ -4,6 +4,7 @@ build its checkers, drive the LPW core with progress on stderr, and settle ambig
 
 from __future__ import annotations
 
+import shlex
 from dataclasses import dataclass, replace
 from pathlib import Path
 from collections.abc import Callable
@@ -121,13 +122,13 @@ def run(
     options: GenOptions, make_backend: Callable[[], Backend], ask: Callable[[Console, Disagreement], str] | None,
 ) -> Outcome:
     """``ask`` (None when not interactive) puts the question to the user; "" keeps the majority."""
-    from codeloop.cli.common import test_command
     from codeloop.cli.render import make_console
     from codeloop.core.lpw.checks import combine, examples_checker
     from codeloop.core.lpw.loop import generate
     from codeloop.runners.pyexec import call_outputs, trace_call
     from codeloop.runners.pytest_runner import PytestRunner, is_pytest_command
     from codeloop.workspace.checkers import module_sys_path, pytest_checker
+    from codeloop.workspace.environment import resolve_environment
     from codeloop.workspace.sandbox import SandboxPool
 
     made: list[Backend] = []
@@ -147,11 +148,13 @@ def run(
     def tracer(program: str, call: str) -> str:
         return trace_call(program, call, spec.name, sys_path)
 
-    command = test_command(target.root, None)
+    environment = resolve_environment(target.root)  # the project's interpreter runs its tests
+    command = environment.test_command
     with SandboxPool(target.root) as pool:
         checkers = [examples_checker(spec, run_calls, program_for=target.splice, tracer=tracer)]
         if target.test_files:
-            runner = PytestRunner(command if is_pytest_command(command) else "python -m pytest -q")
+            pytest_cmd = command if is_pytest_command(command) else f"{shlex.quote(environment.python)} -m pytest -q"
+            runner = PytestRunner(pytest_cmd, env_for=environment.run_env)
             checkers.append(pytest_checker(pool, runner, target.relpath, target.splice, target.test_files))
         check = combine(*checkers)
         result: GenResult = _drive(generate(spec, backend(), check, options), console)

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import fail_refused, fail_usage, test_command
+from codeloop.cli.common import MODEL_HELP, chosen_model, fail_refused, fail_usage
 from codeloop.errors import RefusedError, UsageError
 
 app = typer.Typer(
@@ -54,20 +54,21 @@ def _locate(file: Path) -> tuple[Path, str, str, Any]:
     return root, rel, source, extractors[language.name]
 
 
-def _backend(name: Optional[str], no_model: bool, backend: str, model: Optional[Path], base_url: Optional[str]) -> Any:
+def _backend(name: Optional[str], no_model: bool, backend: str, model: Optional[str], base_url: Optional[str], root: Path) -> Any:
     """The naming model, or None (the name then falls back to a deterministic one)."""
     if name is not None or no_model:
         return None
     from codeloop.models.base import ModelError
     from codeloop.models.factory import check_backend_options, make_backend
 
-    check_backend_options(backend, model, base_url)
+    model_path = chosen_model(model, root) if backend == "llamacpp" else None
+    check_backend_options(backend, model_path, base_url)
     try:
-        made = make_backend(backend, model_path=model, base_url=base_url)
-        check_backend_options(backend, model, base_url, probe=True)  # a --model that cannot load: exit 2
+        made = make_backend(backend, model_path=model_path, base_url=base_url)
+        check_backend_options(backend, model_path, base_url, probe=True)  # a model that cannot load: exit 2
         return made
     except UsageError as exc:
-        if model is not None or backend != "llamacpp":
+        if model_path is not None or backend != "llamacpp":
             raise
         print(f"codeloop: no model for naming ({exc}); using a deterministic name", file=sys.stderr)
         return None
@@ -95,19 +96,22 @@ def extract_method(
     test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command that must still pass (default: [tool.codeloop] test-cmd if configured)."),
     no_model: bool = typer.Option(False, "--no-model", help="Never load a model: without --name, use the deterministic name."),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai (for naming)"),
-    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server for --backend openai."),
 ) -> None:
     """Move lines START-END into a new function (or method) and call it there."""
     from codeloop.cli import refactor_verify
+    from codeloop.workspace.environment import resolve_environment
     from codeloop.cli.render import make_console, print_diff
     from codeloop.workspace import checkpoint
 
     try:
         start, end = parse_lines(lines)
         root, rel, source, extractor = _locate(file)
-        command = test_command(root, test_cmd, default=None)  # no configured tests: none run
-        result = extractor.extract(source, rel, start, end, name, _backend(name, no_model, backend, model, base_url))
+        environment = resolve_environment(root, None, test_cmd)
+        # No configured tests: none run (the project's own command when configured).
+        command = environment.test_command if environment.test_command_source != "default" else None
+        result = extractor.extract(source, rel, start, end, name, _backend(name, no_model, backend, model, base_url, root))
         _report_model_crash()
     except UsageError as exc:
         fail_usage(str(exc), json_out)
@@ -115,7 +119,7 @@ def extract_method(
         fail_refused(f"refused: {exc}; {file} is unchanged", json_out)
     console = make_console()
     try:
-        verified = refactor_verify.verify(root, rel, result, extractor, command, check, console)
+        verified = refactor_verify.verify(root, rel, result, extractor, command, check, console, environment.run_env)
     except RefusedError as exc:
         fail_refused(f"refused: {exc}; {file} is unchanged", json_out)
     applied = False
@@ -146,7 +150,7 @@ def suggest(
     top: int = typer.Option(5, "--top", help="How many suggestions to list."),
     no_model: bool = typer.Option(False, "--no-model", help="Name suggestions deterministically, without the model."),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai (for naming)"),
-    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server for --backend openai."),
 ) -> None:
     """List ranked extract-method opportunities in long functions, with proposed names."""
@@ -156,10 +160,10 @@ def suggest(
     try:
         if top < 1:
             raise UsageError("--top must be at least 1")
-        _, rel, source, extractor = _locate(file)
+        root, rel, source, extractor = _locate(file)
         if extractor.language != "python":
             raise UsageError(f"{rel}: suggest supports Python files only")
-        found = name_suggestions(source, top, _backend(None, no_model, backend, model, base_url))
+        found = name_suggestions(source, top, _backend(None, no_model, backend, model, base_url, root))
         _report_model_crash()
     except UsageError as exc:
         fail_usage(str(exc), json_out)

@@ -10,7 +10,9 @@ from codeloop.core.refactor import RefactorRefused
 from codeloop.errors import UsageError
 
 
-def verify(root: Path, rel: str, result: Any, extractor: Any, command: str | None, check: bool, console: Any) -> dict[str, str]:
+def verify(
+    root: Path, rel: str, result: Any, extractor: Any, command: str | None, check: bool, console: Any, env_for: Any = None
+) -> dict[str, str]:
     """Run the language's build check, the test command and --check in one copy; refuse on failure."""
     from codeloop.runners.command import CommandRunner
     from codeloop.workspace.sandbox import SandboxPool
@@ -31,13 +33,13 @@ def verify(root: Path, rel: str, result: Any, extractor: Any, command: str | Non
                 verified["builds"] = "yes"
             if command is not None:
                 console.print(f"running {command} on the rewritten copy", markup=False)
-                failed = CommandRunner(command).run(workdir, timeout=900)
+                failed = CommandRunner(command, env_for=env_for).run(workdir, timeout=900)
                 failed = None if failed.passed else failed
                 verified["tests"] = "passed"
             if check and failed is None:
                 verified["check"] = _differential(workdir, rel, result)
         if failed is not None and command is not None:
-            raise RefactorRefused(_tests_failed(box, command, failed))  # the copy is back to the original here
+            raise RefactorRefused(_tests_failed(box, command, failed, env_for))  # the copy is back to the original here
         if command is None:
             verified["tests"] = "none configured"
     return verified
@@ -47,10 +49,10 @@ def _needs_build_check(extractor: Any) -> bool:
     return extractor.language != "python"
 
 
-def _tests_failed(box: Any, command: str, report: Any) -> str:
+def _tests_failed(box: Any, command: str, report: Any, env_for: Any) -> str:
     from codeloop.runners.command import CommandRunner
 
-    baseline = CommandRunner(command).run(box.path, timeout=900)  # the copy without the change
+    baseline = CommandRunner(command, env_for=env_for).run(box.path, timeout=900)  # the copy without the change
     if not baseline.passed:
         return f"the test command ({command}) already fails without the change: make it pass first, or pass --test-cmd"
     last = report.output.strip().splitlines()[-1:] or [f"exit code {report.exit_code}"]

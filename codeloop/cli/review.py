@@ -8,8 +8,9 @@ from typing import Optional
 
 import typer
 
-from codeloop.cli.common import check_model_loads, fail_refused, fail_usage, test_command
+from codeloop.cli.common import MODEL_HELP, check_model_loads, chosen_model, fail_refused, fail_usage
 from codeloop.errors import UsageError
+from codeloop.workspace.environment import ProjectEnvironment, resolve_environment
 
 FORMATS = ("text", "json", "sarif")
 FAIL_ON = ("blocking", "never")
@@ -26,7 +27,7 @@ def review(
     no_tests: bool = typer.Option(False, "--no-tests", help="Do not run the test command."),
     test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command (default: [tool.codeloop] test-cmd, else 'python -m pytest -q')."),
     min_score: int = typer.Option(4, "--min-score", help="Drop model findings it scores under this (1-5)."),
-    model: Optional[Path] = typer.Option(None, "--model", help="A GGUF file (default: the embedded SmolLM2-135M)."),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
 ) -> None:
     """Review staged changes: failing tests, broken names and callers, then the model."""
     from codeloop.workspace.git import find_project, find_worktree
@@ -41,17 +42,18 @@ def review(
             raise UsageError("--staged and --rev exclude each other: pass one")
         if time_budget <= 0 or not 1 <= min_score <= 5:
             raise UsageError("--time-budget must be positive and --min-score between 1 and 5")
-        if model is not None and not no_model:
-            check_model_loads(model)
         cwd = Path.cwd()
         top = find_worktree(cwd)
         project = find_project(cwd)
+        model_path = chosen_model(model, project) if not no_model else None
+        if model_path is not None:
+            check_model_loads(model_path)
         only = tuple(_top_relative(p, top) for p in paths or [])
-        command = test_command(project, test_cmd)
+        environment = resolve_environment(project, None, test_cmd, top=top)
     except UsageError as exc:
         fail_usage(str(exc), as_json)
     try:
-        result = _run(top, project, rev, only, command, time_budget, not no_model, not no_tests, min_score, model)
+        result = _run(top, project, rev, only, environment, time_budget, not no_model, not no_tests, min_score, model_path)
     except UsageError as exc:
         fail_usage(str(exc), as_json)
     except Exception as exc:  # a bug of ours: say so; nothing was written anywhere
@@ -73,7 +75,7 @@ def _top_relative(path: Path, top: Path) -> str:
         raise UsageError(f"{path} is outside the repository at {top}") from None
 
 
-def _run(top: Path, project: Path, rev: str | None, only: tuple[str, ...], command: str, budget: float, use_model: bool, run_tests: bool, min_score: int, model: Path | None):  # type: ignore[no-untyped-def]
+def _run(top: Path, project: Path, rev: str | None, only: tuple[str, ...], environment: ProjectEnvironment, budget: float, use_model: bool, run_tests: bool, min_score: int, model: Path | None):  # type: ignore[no-untyped-def]
     from codeloop.analysis.languages import language_for_path
     from codeloop.cli.render import EventRenderer, make_console
     from codeloop.core.review.engine import ReviewInput, ReviewOptions, review
@@ -89,7 +91,7 @@ def _run(top: Path, project: Path, rev: str | None, only: tuple[str, ...], comma
         reviewer = ModelReviewer(lambda: make_backend("llamacpp", model_path=model), min_score=min_score) if use_model else None
         options = ReviewOptions(time_budget=budget, run_tests=run_tests, use_model=use_model)
         with EventRenderer(make_console()) as renderer:
-            loop = review(inp, make_runner(command), reviewer, language_for_path, options)  # type: ignore[arg-type]
+            loop = review(inp, make_runner(environment.test_command, env_for=environment.run_env), reviewer, language_for_path, options)  # type: ignore[arg-type]
             while True:
                 try:
                     renderer.handle(next(loop))

@@ -138,12 +138,19 @@ def fallback(changes: list[ChangedFile]) -> CommitMessage:
     return CommitMessage(kind, "", subject, _body("", changes), False)
 
 
-def write_message(diff: str, backend: Backend | None, seed: int = 0) -> CommitMessage:
+def write_message(diff: str, backend: Backend | None, seed: int = 0, kind: str | None = None, note: str = "") -> CommitMessage:
+    """``kind``: the type when the caller knows it (``fix --commit`` commits a fix);
+    ``note``: a fact to put first in the body (which failing tests it makes pass)."""
     changes = parse_diff(diff)
-    if backend is None or not changes:
-        return fallback(changes)
-    answer = backend.complete(CompletionRequest(messages_for(diff), max_tokens=120, json_schema=SCHEMA, seed=seed))
-    return (from_answer(answer.texts[0], changes) if answer.texts else None) or fallback(changes)
+    message = fallback(changes)
+    if backend is not None and changes:
+        answer = backend.complete(CompletionRequest(messages_for(diff), max_tokens=120, json_schema=SCHEMA, seed=seed))
+        message = (from_answer(answer.texts[0], changes) if answer.texts else None) or message
+    if kind is not None and kind != message.type:
+        message = CommitMessage(kind, message.scope, message.subject[: HEADER_LIMIT - len(kind) - 4 - len(message.scope)], message.body, message.from_model)
+    if note:
+        message = CommitMessage(message.type, message.scope, message.subject, textwrap.fill(note, 72) + "\n\n" + message.body, message.from_model)
+    return message
 
 
 def merge_into(existing: str, generated: str, source: str) -> str | None:

@@ -45,6 +45,7 @@ class TestReport:
     exit_code: int
     failures: list[TestFailure] = field(default_factory=list)
     passed_ids: list[str] = field(default_factory=list)
+    skipped_ids: list[str] = field(default_factory=list)
     output: str = ""  # tail of stdout+stderr
     seconds: float = 0.0
     timed_out: bool = False
@@ -53,6 +54,11 @@ class TestReport:
     @property
     def failed_ids(self) -> list[str]:
         return [f.test_id for f in self.failures]
+
+    @property
+    def collected(self) -> int:
+        """Tests the run reported on (passed, failed or skipped)."""
+        return len(self.passed_ids) + len(self.failures) + len(self.skipped_ids)
 
     @property
     def hung_ids(self) -> list[str]:

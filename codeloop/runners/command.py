@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from codeloop.runners.base import TestFailure, TestReport, run_shell
 
 
 class CommandRunner:
-    def __init__(self, command: str) -> None:
+    def __init__(self, command: str, env_for: Callable[[Path], dict[str, str]] | None = None) -> None:
         self.command = command
+        self.env_for = env_for
 
     def run(self, cwd: Path, selection: list[str] | None = None, timeout: float = 600.0) -> TestReport:
-        result = run_shell(self.command, cwd, timeout)
+        result = run_shell(self.command, cwd, timeout, self.env_for(cwd) if self.env_for else None)
         passed = result.exit_code == 0
         failures = []
         if not passed:

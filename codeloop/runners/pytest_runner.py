@@ -16,6 +16,7 @@ import shutil
 import tempfile
 import xml.etree.ElementTree as ET
 from importlib import resources
+from collections.abc import Callable
 from pathlib import Path
 
 from codeloop.core.fix.sbfl import LineKey, Spectrum
@@ -61,18 +62,21 @@ def _message(element: ET.Element) -> str:
     return message[:600]
 
 
-def parse_junit(xml_text: str) -> tuple[list[TestFailure], list[str]]:
+def parse_junit(xml_text: str) -> tuple[list[TestFailure], list[str], list[str]]:
+    """(failures, passed ids, skipped ids) of a JUnit XML report."""
     root = ET.fromstring(xml_text)
     failures: list[TestFailure] = []
     passed: list[str] = []
+    skipped: list[str] = []
     for case in root.iter("testcase"):
         node_id = _node_id(case)
         problem = case.find("failure")
         if problem is None:
             problem = case.find("error")
+        if problem is not None and problem.get("message") == "collection failure" and case.get("file"):
+            node_id = case.get("file") or node_id  # a module that failed to import: its file is its id
         if problem is None:
-            if case.find("skipped") is None:
-                passed.append(node_id)
+            (passed if case.find("skipped") is None else skipped).append(node_id)
             continue
         details = (problem.text or "")[-4000:]
         failures.append(
@@ -85,15 +89,23 @@ def parse_junit(xml_text: str) -> tuple[list[TestFailure], list[str]]:
                 line=int(case.get("line") or 0) + 1,
             )
         )
-    return failures, passed
+    return failures, passed, skipped
+
+
+# Environment entries for a run in a given copy (the project's import roots first on
+# PYTHONPATH, its venv activated): see workspace/environment.py.
+RunEnv = Callable[[Path], dict[str, str]]
 
 
 class PytestRunner:
-    def __init__(self, command: str = "python -m pytest -q") -> None:
+    def __init__(self, command: str = "python -m pytest -q", env_for: RunEnv | None = None, coverage_path: str | None = None) -> None:
         self.command = command
+        self.env_for = env_for
+        # A folder holding codeloop's own coverage.py, for a project environment without it.
+        self.coverage_path = coverage_path
 
     def run(self, cwd: Path, selection: list[str] | None = None, timeout: float = 600.0) -> TestReport:
-        return self._run(cwd, selection, timeout, {}, [])
+        return self._run(cwd, selection, timeout, self.env_for(cwd) if self.env_for else {}, [])
 
     def run_with_spectrum(self, cwd: Path, timeout: float = 600.0, test_timeout: float = 0.0) -> tuple[TestReport, Spectrum | None]:
         """The whole command, recording per test which lines ran (for SBFL); a test that
@@ -109,14 +121,16 @@ class PytestRunner:
             source = resources.files("codeloop.runners") / "sbfl_plugin.py"
             (plugin_dir / "codeloop_sbfl.py").write_text(source.read_text("utf-8"), "utf-8")
             data_file, outcomes_file = Path(tmp) / "coverage.db", Path(tmp) / "outcomes.json"
+            base = self.env_for(cwd) if self.env_for else {}
+            path = [str(plugin_dir), base.get("PYTHONPATH", os.environ.get("PYTHONPATH", "")), self.coverage_path or ""]
             env = {
-                "PYTHONPATH": os.pathsep.join(p for p in (str(plugin_dir), os.environ.get("PYTHONPATH", "")) if p),
+                "PYTHONPATH": os.pathsep.join(p for p in path if p),
                 "CODELOOP_SBFL_DATA": str(data_file),
                 "CODELOOP_SBFL_OUTCOMES": str(outcomes_file),
                 "CODELOOP_SBFL_SOURCE": str(cwd),
                 "CODELOOP_SBFL_TEST_TIMEOUT": f"{test_timeout:g}",
             }
-            report = self._run(cwd, None, timeout, env, ["-p", "codeloop_sbfl"])
+            report = self._run(cwd, None, timeout, {**base, **env}, ["-p", "codeloop_sbfl"])
             if report.timed_out:
                 return report, None
             if not outcomes_file.is_file():
@@ -142,10 +156,11 @@ class PytestRunner:
             result = run_shell(command, cwd, timeout, env)
             failures: list[TestFailure] = []
             passed_ids: list[str] = []
+            skipped_ids: list[str] = []
             structured = xml_path.is_file()
             if structured:
                 try:
-                    failures, passed_ids = parse_junit(xml_path.read_text("utf-8", "replace"))
+                    failures, passed_ids, skipped_ids = parse_junit(xml_path.read_text("utf-8", "replace"))
                 except ET.ParseError:
                     structured = False
         passed = result.exit_code == 0
@@ -165,6 +180,7 @@ class PytestRunner:
             exit_code=result.exit_code,
             failures=failures,
             passed_ids=passed_ids,
+            skipped_ids=skipped_ids,
             output=result.output,
             seconds=result.seconds,
             timed_out=result.timed_out,
@@ -182,6 +198,11 @@ def read_spectrum(data_file: Path, outcomes: dict[str, str], cwd: Path) -> Spect
     data.read()
     root = os.path.realpath(cwd) + os.sep
     lines: dict[LineKey, frozenset[str]] = {}
+    # Lines run while the tests were collected (module and class bodies, helpers called at
+    # import time) belong to no test's context; every test depends on them, so they count
+    # as run by all. A bug there gets a weak, flat score instead of none at all.
+    everyone = frozenset(outcomes)
+    at_import: set[LineKey] = set()
     for measured in data.measured_files():
         real = os.path.realpath(measured)
         if not real.startswith(root):
@@ -189,18 +210,21 @@ def read_spectrum(data_file: Path, outcomes: dict[str, str], cwd: Path) -> Spect
         rel = Path(real[len(root) :]).as_posix()
         for line, contexts in data.contexts_by_lineno(measured).items():
             tests = frozenset(c for c in contexts if c in outcomes)
+            if not tests and "" in contexts:
+                tests = everyone
+                at_import.add((rel, line))
             if tests:
                 lines[(rel, line)] = tests
     failed = frozenset(t for t, o in outcomes.items() if o == "failed")
     passed = frozenset(t for t, o in outcomes.items() if o == "passed")
-    return Spectrum(lines, failed, passed)
+    return Spectrum(lines, failed, passed, frozenset(at_import))
 
 
-def make_runner(command: str) -> PytestRunner | object:
+def make_runner(command: str, env_for: RunEnv | None = None, coverage_path: str | None = None) -> PytestRunner | object:
     """Pick the runner for ``command`` through the plugin registry."""
     from codeloop import plugins
 
     runners = plugins.test_runners()
     if is_pytest_command(command):
-        return runners["pytest"](command)
-    return runners["command"](command)
+        return runners["pytest"](command, env_for=env_for, coverage_path=coverage_path)
+    return runners["command"](command, env_for=env_for)

@@ -65,3 +65,15 @@ def visible_files(root: Path) -> list[str]:
     junk that .gitignore excludes left out.
     """
     return [n for n in sorted(listed_files(root)) if (root / n).is_file() or (root / n).is_symlink()]
+
+
+def ignored_files(root: Path) -> list[str]:
+    """Files git ignores under ``root`` (posix, relative); wholly ignored folders such as
+    ``.venv/`` or ``build/`` are not listed file by file, nor entered."""
+    out = subprocess.run(
+        ["git", "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory", "--no-empty-directory"],
+        cwd=root,
+        capture_output=True,
+        check=True,
+    ).stdout
+    return [n for n in out.decode("utf-8", "surrogateescape").split("\0") if n and not n.endswith("/")]

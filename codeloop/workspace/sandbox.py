@@ -61,20 +61,38 @@ class Sandbox:
 class SandboxPool:
     """``size`` copies of the tree, made lazily, removed on close."""
 
-    def __init__(self, root: Path, size: int = 1) -> None:
+    def __init__(self, root: Path, size: int = 1, extras: list[str] | None = None) -> None:
         self.root = root
         self.size = max(1, size)
         self.files = visible_files(root)
+        # Copied but never edited: git-ignored files the project needs to import
+        # (a generated version.py, an extension module built in place).
+        self.extras = [f for f in extras or [] if f not in set(self.files)]
         self._base = Path(tempfile.mkdtemp(prefix="codeloop-"))
+        self.scratch = self._base / "scratch"  # the run's own temp files, removed with the copies
+        self.scratch.mkdir()
         self._free: queue.Queue[Sandbox] = queue.Queue()
         self._made = 0
+        self._fresh = 0
         self._lock = threading.Lock()  # workers take sandboxes from several threads
         self._texts: dict[str, str] = {}
 
-    def _make(self, number: int) -> Sandbox:
+    def _make(self, number: int | str) -> Sandbox:
         path = self._base / f"copy{number}" / self.root.name
-        copy_tree(self.root, path, self.files)
+        copy_tree(self.root, path, self.files + self.extras)
         return Sandbox(path)
+
+    @contextmanager
+    def fresh(self) -> Iterator[Sandbox]:
+        """A new copy that no candidate has run in, removed when the block ends."""
+        with self._lock:
+            self._fresh += 1
+            name = f"fresh{self._fresh}"
+        box = self._make(name)
+        try:
+            yield box
+        finally:
+            shutil.rmtree(box.path.parent, ignore_errors=True)
 
     @contextmanager
     def sandbox(self) -> Iterator[Sandbox]:

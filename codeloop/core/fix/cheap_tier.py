@@ -18,13 +18,15 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from codeloop.analysis.functions import parse
+from codeloop.analysis.functions import functions, parse
 from codeloop.analysis.languages import Language
 from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.events import CandidateChecked, ModelFailed, Note, StageStarted, TierProgress
 from codeloop.core.fix.context import Candidate, RepairContext, TierRun, Verdict
 from codeloop.core.fix.mutants.base import Mutation, MutationGenerator
+from codeloop.core.fix.localize import files_tests_import
 from codeloop.core.fix.patch_ranking import CodeScorer, naturalness_gains
+from codeloop.core.fix.sbfl import RankedLine
 from codeloop.models.base import ModelError
 
 GeneratorsFor = Callable[[Language], list[MutationGenerator]]
@@ -59,33 +61,65 @@ class Mutant:
         return (-round(self.line_score, 6), self.mutation.prior, self.mutation.line)
 
 
-def target_lines(ctx: RepairContext, max_lines: int) -> dict[str, dict[int, float]]:
-    """path -> {line: suspiciousness}: SBFL lines in source files, else suspect functions."""
+def target_lines(ctx: RepairContext, max_lines: int, skip: int = 0) -> dict[str, dict[int, float]]:
+    """path -> {line: suspiciousness} for lines ``skip`` .. ``skip + max_lines`` of the
+    order in which lines are worth mutating (``ordered_lines``)."""
     targets: dict[str, dict[int, float]] = {}
-    ranking = ctx.ranking
-    if ranking is not None:
-        # SBFL ties are common (every line a failing test runs and no passing test does);
-        # a traceback frame on the line breaks them: an exception was raised there.
-        ordered = sorted(ranking.lines, key=lambda r: -(r.score + (0.5 if (r.path, r.line) in ctx.frame_lines else 0.0)))
-        for ranked in ordered:
-            language = ctx.language_for(ranked.path)
-            if language is None or language.is_test_file(ranked.path):
-                continue
-            bonus = 0.5 if (ranked.path, ranked.line) in ctx.frame_lines else 0.0
-            targets.setdefault(ranked.path, {})[ranked.line] = ranked.score + bonus
-            if sum(len(v) for v in targets.values()) >= max_lines:
-                break
-    if not targets:
-        for suspect in ctx.suspects[:3]:
-            lines = targets.setdefault(suspect.path, {})
-            for line in range(suspect.function.start_line, suspect.function.end_line + 1):
-                lines[line] = max(lines.get(line, 0.0), suspect.score)
+    for path, line, score in ordered_lines(ctx)[skip : skip + max_lines]:
+        targets.setdefault(path, {})[line] = score
     return targets
 
 
-def mutants(ctx: RepairContext, generators_for: GeneratorsFor, max_lines: int) -> list[Mutant]:
+def ordered_lines(ctx: RepairContext) -> list[tuple[str, int, float]]:
+    """Every line worth a one-token edit, most suspicious first: SBFL lines in source
+    files, then the suspect functions' lines, then (widening: no evidence must never end
+    the search) the functions of the source files the failing tests import, then all."""
+    cached = ctx.notes.get("cheap-lines")
+    if isinstance(cached, list):
+        return cached
+    seen: set[tuple[str, int]] = set()
+    order: list[tuple[str, int, float]] = []
+
+    def add(path: str, line: int, score: float) -> None:
+        if (path, line) not in seen:
+            seen.add((path, line))
+            order.append((path, line, score))
+
+    if ctx.ranking is not None:
+        # SBFL ties are common (every line a failing test runs and no passing test does);
+        # a traceback frame on the line breaks them: an exception was raised there.
+        def scored(r: RankedLine) -> float:
+            # Lines run only at import tie with every line all tests run; they go last.
+            return r.score * (0.9 if r.at_import else 1.0) + (0.5 if (r.path, r.line) in ctx.frame_lines else 0.0)
+
+        for ranked in sorted(ctx.ranking.lines, key=lambda r: -scored(r)):
+            language = ctx.language_for(ranked.path)
+            if language is not None and not language.is_test_file(ranked.path):
+                add(ranked.path, ranked.line, scored(ranked))
+    # Traceback lines outside any function (module code run at import) and the few
+    # lines above them, where the condition that led there usually is.
+    for path, line in sorted(ctx.frame_lines):
+        for above in range(4):
+            if line - above >= 1:
+                add(path, line - above, 0.5 / (1 + above))
+    for suspect in ctx.suspects:
+        for line in range(suspect.function.start_line, suspect.function.end_line + 1):
+            # Below every SBFL line when there is a spectrum; the ranking itself when not.
+            add(suspect.path, line, suspect.score * (0.05 if ctx.ranking is not None else 1.0))
+    source = [f for f in ctx.files if (lang := ctx.language_for(f)) is not None and not lang.is_test_file(f)]
+    for path in files_tests_import(ctx.baseline, source, ctx.files, ctx.read):
+        language = ctx.language_for(path)
+        assert language is not None
+        for span in functions(language, ctx.read(path).encode("utf-8")):
+            for line in range(span.start_line, span.end_line + 1):
+                add(path, line, 0.0)
+    ctx.notes["cheap-lines"] = order
+    return order
+
+
+def mutants(ctx: RepairContext, generators_for: GeneratorsFor, max_lines: int, skip: int = 0) -> list[Mutant]:
     found: list[Mutant] = []
-    for path, lines in target_lines(ctx, max_lines).items():
+    for path, lines in target_lines(ctx, max_lines, skip).items():
         language = ctx.language_for(path)
         if language is None:
             continue
@@ -133,16 +167,30 @@ class CheapTier:
     def run(self, ctx: RepairContext) -> TierRun:
         yield StageStarted("cheap", "one-token edits at the suspicious lines")
         pending = mutants(ctx, self.generators_for, self.max_lines)[: self.max_candidates]
+        covered = self.max_lines
+        while not pending and covered < len(ordered_lines(ctx)):  # nothing to mutate yet: widen
+            pending = mutants(ctx, self.generators_for, covered * 2, covered)[: self.max_candidates]
+            covered *= 3
         if not pending:
-            yield Note("the cheap tier found nothing to mutate at the suspicious lines")
+            yield Note("the cheap tier found nothing to mutate in the source files")
             return None
+
+        def widen() -> list[Mutant]:
+            """The next, wider wave of lines once every mutant so far failed (budget permitting)."""
+            nonlocal covered
+            more: list[Mutant] = []
+            while not more and covered < len(ordered_lines(ctx)):
+                more = mutants(ctx, self.generators_for, covered * 2, covered)
+                covered *= 3
+            return more[: self.max_candidates]
+
         started = time.monotonic()
         stop_at = min(started + max(1.0, ctx.remaining() * self.share), ctx.deadline)
         baseline_signature = ctx.baseline.signature()
         changed_failure: dict[str, list[int]] = {}
         passing: list[Mutant] = []
         tried = 0
-        search = _Search(pending)
+        search = _Search(pending, widen)
         scorer = None if ctx.model_error else self.scorer
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             running: dict[Future[Verdict], Mutant] = {}
@@ -176,15 +224,15 @@ class CheapTier:
                     elif verdict.report is not None and verdict.report.signature() != baseline_signature:
                         changed_failure.setdefault(mutant.path, []).append(mutant.mutation.line)
                     if tried % 10 == 0 or verdict.passed:
-                        yield TierProgress(self.name, tried, len(pending), len(passing))
-        ctx.notes["cheap"] = CheapNotes(tried, len(pending), {p: sorted(set(lines)) for p, lines in changed_failure.items()})
+                        yield TierProgress(self.name, tried, len(pending) + len(search.added), len(passing))
+        ctx.notes["cheap"] = CheapNotes(tried, len(pending) + len(search.added), {p: sorted(set(lines)) for p, lines in changed_failure.items()})
         if not passing:
-            yield TierProgress(self.name, tried, len(pending), 0)
-            left = len(pending) - tried
+            yield TierProgress(self.name, tried, len(pending) + len(search.added), 0)
+            left = len(pending) + len(search.added) - tried
             yield Note(f"cheap tier: {tried} mutants tried, none passes" + (f" ({left} left untried: budget share spent)" if left else ""))
             return None
         # Ties go to the mutant tried first (the queue order), never to thread timing.
-        position = {id(m): i for i, m in enumerate(pending)}
+        position = {id(m): i for i, m in enumerate(pending + search.added)}
         passing.sort(key=lambda m: (m.candidate.changes.size(), m.order, position[id(m)]))
         if len(passing) > 1 and scorer is not None:
             try:
@@ -212,23 +260,32 @@ class _Search:
     then (with a scorer) only the untried mutants as suspicious as it whose edit makes
     the code more natural than its edit did, most natural first."""
 
-    def __init__(self, pending: list[Mutant]) -> None:
+    def __init__(self, pending: list[Mutant], widen: Callable[[], list[Mutant]] | None = None) -> None:
         self.queue = pending
         self.at = 0
         self.gains: dict[int, float] = {}  # id(mutant) -> naturalness gain
+        self.widen = widen  # more mutants when the queue runs dry before anything passed
+        self.added: list[Mutant] = []  # what widening queued, in order
 
     def next(self) -> Mutant | None:
+        if self.at >= len(self.queue) and self.widen is not None:
+            more = self.widen()
+            self.added += more
+            self.queue, self.at = self.queue + more, self.at
+            if not more:
+                self.widen = None
         if self.at >= len(self.queue):
             return None
         self.at += 1
         return self.queue[self.at - 1]
 
     def stop(self) -> None:
-        self.queue, self.at = [], 0
+        self.queue, self.at, self.widen = [], 0, None
 
     def explore(self, found: Mutant, ctx: RepairContext, score: CodeScorer, until: float) -> int:
         """Re-queue what may beat ``found``; scoring stops at ``until`` (the unscored are
         dropped). Returns how many are queued."""
+        self.widen = None  # a plausible patch exists: only its rivals are worth checking now
         rest = [m for m in self.queue[self.at :] if m.line_score >= found.line_score - 1e-9][:_RESCORE_MAX]
         # Nearest the plausible edit first (the real fix is often on its line or next to
         # it), line by line so consecutive texts share prefixes (models/scoring.py).

@@ -77,6 +77,7 @@ class RepairContext:
     ranking: Ranking | None = None  # SBFL line suspiciousness, when the runner can collect it
     frame_lines: set[tuple[str, int]] = field(default_factory=set)  # traceback lines in source
     notes: dict[str, object] = field(default_factory=dict)  # what one tier learned, for the next
+    files: list[str] = field(default_factory=list)  # every file of the tree (project-relative)
     model_error: str = ""  # set (with a ModelFailed event) when the model died: later tiers skip it
 
     def remaining(self) -> float:

@@ -8,6 +8,7 @@ the buggy function is on the traceback).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -141,10 +142,13 @@ class Localizer:
         return found
 
     def suspects(self, report: TestReport, ranking: Ranking | None = None) -> list[Suspect]:
-        """Functions ranked by traceback frames, calls from the failing tests and SBFL."""
+        """Functions ranked by traceback frames, calls from the failing tests and SBFL;
+        never empty while the failing tests import any source file (widening)."""
         ranked = self._from_failures(report)
         if ranking is None:
-            return sorted(ranked.values(), key=lambda s: -s.score)
+            self._add_callees(ranked)
+            found = sorted(ranked.values(), key=lambda s: -s.score)
+            return found or self.widened(report)
         # SBFL adds its evidence to every function it ranks: a function both on the
         # traceback and executed mostly by failing tests beats one with a single signal.
         for rel in ranking.files():
@@ -163,7 +167,38 @@ class Localizer:
                     ranked[key] = Suspect(rel, span, old.score + score, old.reason + "+sbfl")
         # Inner functions and their outer function both match; keep the innermost only
         # when they score the same, since rewriting the outer one is a bigger edit.
-        return sorted(ranked.values(), key=lambda s: (-s.score, s.function.end_line - s.function.start_line))
+        found = sorted(ranked.values(), key=lambda s: (-s.score, s.function.end_line - s.function.start_line))
+        return found or self.widened(report)
+
+    def _add_callees(self, ranked: dict[str, Suspect], depth: int = 2) -> None:
+        """Without line coverage, the functions the suspects call (two levels down) are
+        suspects too, weaker: a wrong value often comes from a helper below the function
+        the test calls."""
+        frontier = list(ranked.values())
+        for _ in range(depth):
+            found: list[Suspect] = []
+            for suspect in frontier:
+                language = self.language_for(suspect.path)
+                if language is None:
+                    continue
+                for name in called_names(language, self.read(suspect.path).encode("utf-8"), suspect.function)[:20]:
+                    for rel, span in self._definitions(name):
+                        key = f"{rel}::{span.qualname}"
+                        if key not in ranked:
+                            ranked[key] = Suspect(rel, span, suspect.score * 0.5, "callee")
+                            found.append(ranked[key])
+            frontier = found
+
+    def widened(self, report: TestReport, max_files: int = 5) -> list[Suspect]:
+        """No evidence points anywhere: the functions of the source files the failing
+        tests import (then any source file), weakest of all suspects."""
+        source = [f for f in self.files if not self._is_test(f)]
+        found = []
+        for rel in files_tests_import(report, source, self.files, self.read)[:max_files]:
+            language = self.language_for(rel)
+            assert language is not None
+            found += [Suspect(rel, span, 0.01, "imported-by-test") for span in functions(language, self.read(rel).encode("utf-8"))]
+        return found
 
     def _from_failures(self, report: TestReport) -> dict[str, Suspect]:
         ranked: dict[str, Suspect] = {}
@@ -202,3 +237,35 @@ class Localizer:
                     for def_rel, def_span in self._definitions(name):
                         add(def_rel, def_span, 0.5 / (1 + order + rank * 0.1), "called-by-test")
         return ranked
+
+
+def files_tests_import(report: TestReport, source: list[str], files: list[str], read: ReadText) -> list[str]:
+    """``source`` files, those the failing tests' modules import first (by module name)."""
+    imported: set[str] = set()
+    for failure in report.failures:
+        test_file = failure.file or failure.test_id.split("::")[0]
+        if test_file in files:
+            imported |= imported_modules(read(test_file))
+
+    def is_imported(path: str) -> bool:
+        # "src/calc/ops.py" is what `import calc` or `from calc.ops import x` reaches:
+        # the module or a package it belongs to, wherever the import root is.
+        dotted = "." + path.rsplit(".", 1)[0].replace("/", ".").removesuffix(".__init__") + "."
+        return any(f".{m}." in dotted for m in imported)
+
+    return sorted(source, key=lambda f: not is_imported(f))
+
+
+_IMPORT = re.compile(r"^\s*(?:from\s+([\w.]+)\s+import\s+\(?([\w, ]+)|import\s+([\w., ]+))", re.M)
+
+
+def imported_modules(text: str) -> set[str]:
+    """Dotted names a Python file imports (``import a.b``; ``from a.b import c``: a.b and a.b.c)."""
+    found = set()
+    for m in _IMPORT.finditer(text):
+        if m.group(1):
+            found.add(m.group(1))
+            found |= {f"{m.group(1)}.{n.strip().split(' ')[0]}" for n in m.group(2).split(",") if n.strip()}
+        else:
+            found |= {n.strip().split(" ")[0] for n in m.group(3).split(",") if n.strip()}
+    return found

