@@ -5,7 +5,7 @@ several contexts per model), so ranking costs a KV cache for one function, not a
 copy of the GGUF. Logits are requested chunk by chunk (``_CHUNK`` positions per decode),
 so llama.cpp's output buffer holds ``_CHUNK`` rows of the vocabulary instead of one per
 context position: ``logits_all`` on a 1024-token context was 622 MB with a 152k-token
-vocabulary (Qwen2.5), this is 39 MB.
+vocabulary (Qwen2.5), this is 39 MB (and the log-softmax works on ``_ROWS`` rows at a time).
 
 Texts that share a prefix with the previous one keep its KV cache and its per-token log
 probabilities: only the positions from the first differing token on are evaluated, so
@@ -21,6 +21,7 @@ import numpy as np
 # A function is scored in this window (tokens); longer texts keep their last part.
 N_CTX = 1024
 _CHUNK = 64  # positions per decode, each with a row of logits
+_ROWS = 8  # rows turned into log-probabilities at a time (float64 temporaries)
 _CONTEXT = "```python\n"  # what code follows, so the first tokens are not scored cold
 
 
@@ -74,10 +75,17 @@ class TokenScorer:
             self._batch.set_batch(chunk, n_past=first, logits_all=True)
             self._ctx.decode(self._batch)
             rows = np.ctypeslib.as_array(llama_cpp.llama_get_logits(self._ctx.ctx), shape=(len(chunk) * self._n_vocab,))
-            logits = rows.reshape(len(chunk), self._n_vocab).astype(np.float64)
-            nxt = np.asarray(tokens[first + 1 : first + 1 + len(chunk)])
-            logits = logits[: len(nxt)]  # the text's last position predicts nothing scored
-            top = logits.max(axis=1, keepdims=True)
-            log_norm = top[:, 0] + np.log(np.exp(logits - top).sum(axis=1))
-            found.extend((logits[np.arange(len(nxt)), nxt] - log_norm).tolist())
+            logits = rows.reshape(len(chunk), self._n_vocab)
+            nxt = tokens[first + 1 : first + 1 + len(chunk)]  # the text's last position predicts nothing scored
+            for at in range(0, len(nxt), _ROWS):
+                found.extend(_log_probs(logits[at : at + _ROWS], nxt[at : at + _ROWS]))
         return found
+
+
+def _log_probs(logits: Any, picked: list[int]) -> list[float]:
+    """log softmax(row)[token] for each row: float64 on a few rows at a time, so the
+    temporaries stay a few MB even with a 152k-token vocabulary."""
+    rows = np.asarray(logits[: len(picked)], dtype=np.float64)
+    top = rows.max(axis=1, keepdims=True)
+    log_norm = top[:, 0] + np.log(np.exp(rows - top).sum(axis=1))
+    return (rows[np.arange(len(picked)), np.asarray(picked)] - log_norm).tolist()  # type: ignore[no-any-return]
