@@ -33,7 +33,6 @@ import subprocess
 import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +65,7 @@ class Outcome:
     diff: str = ""  # the applied patch's file against the original (empty when exact)
     patch: str = ""  # codeloop's own diff (against the seeded tree)
     candidates: int | None = None
+    python: str = ""  # which interpreter codeloop chose and why (its JSON, where it says)
 
 
 def run_codeloop(codeloop: str, tree: Path, setting: str, budget: float) -> tuple[int | None, dict[str, Any] | None, str, float]:
@@ -98,6 +98,7 @@ def run_task(codeloop: str, work: Path, seed: Seed, install: str, setting: str, 
         out = Outcome(seed.id, seed.project, install, setting, code, "timeout" if code is None else (payload or {}).get("status", "no-json"), "crashed", seconds=round(seconds, 1))
         if payload:
             out.stage, out.candidates, out.patch = payload.get("stage"), payload.get("candidates"), payload.get("diff") or ""
+            out.python = " ".join(str(payload[k]) for k in ("python", "python_source", "test_command") if payload.get(k))
             out.message = str(payload.get("message") or payload.get("error") or "")[:500]
         if code == 2:
             out.verdict = "setup-error"
@@ -194,6 +195,44 @@ def details(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
+def run_all(tasks: list[tuple[Seed, str, str]], codeloop: str, work: Path, budget: float, jobs: int) -> list[Outcome]:
+    """Run the tasks ``jobs`` at a time; a worker takes the first task whose tree is not in use."""
+    pending = list(enumerate(tasks))
+    results: list[Outcome | None] = [None] * len(tasks)
+    busy: set[tuple[str, str]] = set()
+    cond = threading.Condition()
+
+    def worker() -> None:
+        while True:
+            with cond:
+                while True:
+                    if not pending:
+                        return
+                    pick = next((t for t in pending if (t[1][0].project, t[1][1]) not in busy), None)
+                    if pick is not None:
+                        pending.remove(pick)
+                        break
+                    cond.wait()
+                index, (seed, install, setting) = pick
+                busy.add((seed.project, install))
+            try:
+                out = run_task(codeloop, work, seed, install, setting, budget)
+            except (SetupError, subprocess.SubprocessError, OSError) as exc:
+                out = Outcome(seed.id, seed.project, install, setting, None, "harness-error", "crashed", message=str(exc)[:300])
+            print(f"{seed.id:16} {install:8} {setting:8} {out.verdict:11} {out.seconds:5.0f}s {out.status} {out.message[:100]}", file=sys.stderr, flush=True)
+            with cond:
+                results[index] = out
+                busy.discard((seed.project, install))
+                cond.notify_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(max(1, jobs))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return [o for o in results if o is not None]
+
+
 def self_check(work: Path) -> int:
     """Set up one project; the clean suite passes, one seed makes it fail, a reset restores it."""
     project = PROJECTS["cachetools"]
@@ -264,22 +303,8 @@ def main() -> int:
 
     version = sh([args.codeloop, "--version"]).stdout.strip()
     tasks = [(seed, install, setting) for setting in settings for install in installs for seed in seeds]
-    locks = {(p, i): threading.Lock() for p in names for i in installs}
-    outcomes: list[Outcome] = []
-
-    def one(task: tuple[Seed, str, str]) -> Outcome:
-        seed, install, setting = task
-        with locks[(seed.project, install)]:
-            try:
-                out = run_task(args.codeloop, work, seed, install, setting, args.budget)
-            except (SetupError, subprocess.SubprocessError, OSError) as exc:
-                out = Outcome(seed.id, seed.project, install, setting, None, "harness-error", "crashed", message=str(exc)[:300])
-        print(f"{seed.id:16} {install:8} {setting:8} {out.verdict:11} {out.seconds:5.0f}s {out.status} {out.message[:100]}", file=sys.stderr, flush=True)
-        return out
-
     start = time.monotonic()
-    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
-        outcomes = list(pool.map(one, tasks))
+    outcomes = run_all(tasks, args.codeloop, work, args.budget, args.jobs)
     print(f"\n{len(tasks)} tasks in {time.monotonic() - start:.0f}s; budget {args.budget:.0f}s; codeloop {args.codeloop} {version}\n")
     print(table(outcomes, installs))
     print()
