@@ -195,8 +195,12 @@ def details(outcomes: list[Outcome]) -> str:
     return "\n".join(lines)
 
 
-def run_all(tasks: list[tuple[Seed, str, str]], codeloop: str, work: Path, budget: float, jobs: int) -> list[Outcome]:
-    """Run the tasks ``jobs`` at a time; a worker takes the first task whose tree is not in use."""
+def run_all(tasks: list[tuple[Seed, str, str]], codeloop: str, work: Path, budget: float, jobs: int, stream: Path | None = None) -> list[Outcome]:
+    """Run the tasks ``jobs`` at a time; a worker takes the first task whose tree is not in use.
+
+    Each outcome is also appended to ``stream`` (JSON lines) as it comes, so a run cut short
+    still has its results (``--from-jsonl`` prints the tables from them).
+    """
     pending = list(enumerate(tasks))
     results: list[Outcome | None] = [None] * len(tasks)
     busy: set[tuple[str, str]] = set()
@@ -222,6 +226,9 @@ def run_all(tasks: list[tuple[Seed, str, str]], codeloop: str, work: Path, budge
             print(f"{seed.id:16} {install:8} {setting:8} {out.verdict:11} {out.seconds:5.0f}s {out.status} {out.message[:100]}", file=sys.stderr, flush=True)
             with cond:
                 results[index] = out
+                if stream is not None:
+                    with stream.open("a") as fh:
+                        fh.write(json.dumps(asdict(out)) + "\n")
                 busy.discard((seed.project, install))
                 cond.notify_all()
 
@@ -254,6 +261,17 @@ def self_check(work: Path) -> int:
     return 0 if ok else 1
 
 
+def report(outcomes: list[Outcome], installs: list[str]) -> None:
+    """The summary table, every task, and the diff of every misjudged or wrong-but-passing fix."""
+    print(table(outcomes, installs))
+    print()
+    print(details(outcomes))
+    for o in outcomes:
+        if o.verdict == "misjudged" or (o.verdict == "fixed" and o.exact is False):
+            label = "wrong-but-passing" if o.verdict == "fixed" else "MISJUDGED"
+            print(f"\n{label} {o.seed} {o.install} {o.setting}: suite after: {o.suite_tail}\npatch:\n```diff\n{o.patch}```\nagainst the original:\n```diff\n{o.diff}```")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--projects", default=",".join(PROJECTS), help="comma-separated project names")
@@ -267,8 +285,13 @@ def main() -> int:
     ap.add_argument("--work", type=Path, default=Path.home() / ".cache" / "codeloop-field")
     ap.add_argument("--setup-only", action="store_true", help="set up the projects and check the seeds, run nothing")
     ap.add_argument("--self-check", action="store_true", help="set up one project; check a seed fails its suite and the clean tree passes")
+    ap.add_argument("--from-jsonl", type=Path, help="print the tables from the outcomes a (possibly cut) run streamed")
     args = ap.parse_args()
     work = args.work.expanduser().resolve()
+    if args.from_jsonl:
+        done = [Outcome(**json.loads(line)) for line in args.from_jsonl.read_text().splitlines() if line.strip()]
+        report(done, [i for i in INSTALLS if any(o.install == i for o in done)])
+        return 0
 
     if args.self_check:
         return self_check(work)
@@ -304,15 +327,12 @@ def main() -> int:
     version = sh([args.codeloop, "--version"]).stdout.strip()
     tasks = [(seed, install, setting) for setting in settings for install in installs for seed in seeds]
     start = time.monotonic()
-    outcomes = run_all(tasks, args.codeloop, work, args.budget, args.jobs)
+    stream = args.json_out.with_suffix(".jsonl") if args.json_out else None
+    if stream is not None:
+        stream.write_text("")
+    outcomes = run_all(tasks, args.codeloop, work, args.budget, args.jobs, stream)
     print(f"\n{len(tasks)} tasks in {time.monotonic() - start:.0f}s; budget {args.budget:.0f}s; codeloop {args.codeloop} {version}\n")
-    print(table(outcomes, installs))
-    print()
-    print(details(outcomes))
-    for o in outcomes:
-        if o.verdict == "misjudged" or (o.verdict == "fixed" and o.exact is False):
-            label = "wrong-but-passing" if o.verdict == "fixed" else "MISJUDGED"
-            print(f"\n{label} {o.seed} {o.install} {o.setting}: suite after: {o.suite_tail}\npatch:\n```diff\n{o.patch}```\nagainst the original:\n```diff\n{o.diff}```")
+    report(outcomes, installs)
     if notes:
         print("\n" + "\n".join(notes))
     if args.json_out:
