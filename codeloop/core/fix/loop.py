@@ -117,6 +117,9 @@ def repair(
     # Time the per-test limit spent on hung tests is not how long the suite takes.
     typical = max(0.1, baseline.seconds - len(baseline.hung_ids) * options.baseline_test_timeout())
     full_timeout = max(30.0, typical * 5)
+    # The winner runs once more in a fresh copy before it is applied: keep the time that
+    # takes (about one whole run) out of what the tiers may spend, so the budget holds.
+    deadline -= min(typical * 1.5, options.time_budget * 0.2)
     validator = Validator(pool, runner, baseline, language_for, deadline, full_timeout, typical)
     stats = Stats()
     lock = threading.Lock()  # tiers may validate from several threads
