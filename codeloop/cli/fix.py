@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
@@ -85,10 +84,6 @@ def fix(
             loop = repair(pool, make_runner(command), tiers, language_for_path, options, SpectrumFiles(root), find_definitions)  # type: ignore[arg-type]
             result = drive(loop, renderer.handle)
         applied = _apply(root, result, dry_run)
-    except KeyboardInterrupt:
-        # Typer would exit 130 silently; say what the user most wants to know.
-        print("codeloop: interrupted; your working tree is unchanged", file=sys.stderr)
-        raise typer.Exit(130) from None
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     except Exception as exc:  # a bug of ours: say so, keep the tree as it was
