@@ -135,3 +135,30 @@ def test_an_undo_cut_short_can_be_run_again(tmp_path):
     (repo / "a.py").write_text("a\n")  # what an undo killed after its first file leaves
     assert checkpoint.undo(repo) == ["a.py", "b.py"]
     assert (repo / "a.py").read_text() == "a\n" and (repo / "b.py").read_text() == "b\n"
+
+
+def test_a_signal_during_apply_waits_until_every_file_is_written(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from codeloop.cli import signals
+
+    repo = make_repo(tmp_path / "r", {"a.py": "a\n", "b.py": "b\n"})
+    real = checkpoint._write_atomic
+
+    def interrupted(target, data):
+        os.kill(os.getpid(), signal.SIGTERM)  # e.g. the editor cancels right now
+        real(target, data)
+
+    monkeypatch.setattr(checkpoint, "_write_atomic", interrupted)
+    old = {s: signal.getsignal(s) for s in signals.HANDLED}
+    signals.install()
+    try:
+        with pytest.raises(signals.Interrupted) as stop:
+            checkpoint.apply(repo, ChangeSet((FileChange("a.py", "a\n", "A\n"), FileChange("b.py", "b\n", "B\n"))))
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    assert (repo / "a.py").read_text() == "A\n" and (repo / "b.py").read_text() == "B\n"
+    assert stop.value.exit_code == 143 and "after the verified change was applied" in stop.value.message()
+    checkpoint.APPLIED.clear()

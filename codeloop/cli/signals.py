@@ -39,7 +39,10 @@ def _handle(signum: int, frame: object) -> None:
     # Test commands run in their own sessions, out of the terminal's reach: end them
     # here, so that threads waiting on them let the interpreter exit at once.
     from codeloop.runners.base import kill_running
+    from codeloop.workspace import checkpoint
 
+    if checkpoint.defer(signum):  # a change is being written: stop right after it
+        return
     kill_running()
     raise Interrupted(signum)
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import ctypes
 import os
 import resource
-import signal
+import _signal as signal  # not signal: its enums cost every test run an import of enum
 import sys
 import time
 

@@ -7,7 +7,7 @@ without site-packages. Everything degrades to "nothing found" where /proc is mis
 from __future__ import annotations
 
 import os
-import signal
+import _signal as signal  # not signal: its enums cost every test run an import of enum
 import time
 from collections.abc import Callable
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import os
 import select
-import signal
+import _signal as signal  # not signal: its enums cost every test run an import of enum
 import sys
 import time
 

@@ -42,15 +42,34 @@ APPLIED: list[Checkpoint] = []
 _TERMINATING = {signal.SIGINT, signal.SIGTERM, signal.SIGHUP}
 
 
+_deferred: list[int] | None = None  # signals that came while a block below ran
+
+
+def defer(signum: int) -> bool:
+    """For signal handlers: True (and the signal is re-sent after the block) while a
+    change is being written."""
+    if _deferred is None:
+        return False
+    _deferred.append(signum)
+    return True
+
+
 @contextlib.contextmanager
 def _signals_held() -> Iterator[None]:
     """Ctrl-C, SIGTERM and SIGHUP wait until the block is done: the tree gets all of a
-    change or none of it (a signal that came meanwhile is delivered right after)."""
+    change or none of it (a signal that came meanwhile is delivered right after). The
+    mask holds them for this thread; ``defer`` covers a signal the kernel hands to
+    another thread, whose Python handler still runs here."""
+    global _deferred
     old = signal.pthread_sigmask(signal.SIG_BLOCK, _TERMINATING)
+    _deferred = []
     try:
         yield
     finally:
+        pending, _deferred = _deferred, None
         signal.pthread_sigmask(signal.SIG_SETMASK, old)
+        if pending:
+            signal.raise_signal(pending[0])
 
 
 def _sha(data: bytes) -> str:
