@@ -24,7 +24,6 @@ import itertools
 import json
 import os
 import re
-import secrets
 import shutil
 import signal
 import stat
@@ -122,7 +121,7 @@ def _memory_limit() -> int:
 class RunSession:
     def __init__(self, temp_root: Path | None = None) -> None:
         self.pid = os.getpid()
-        self.id = f"{self.pid}-{procs.start_time(self.pid) or 0}-{secrets.token_hex(3)}"
+        self.id = f"{self.pid}-{procs.start_time(self.pid) or 0}-{os.urandom(3).hex()}"
         root = Path(temp_root or tempfile.gettempdir())
         sweep_stale(root)
         self.folder = root / f"{RUN_PREFIX}{self.id}"
