@@ -59,10 +59,13 @@ def test_the_next_run_sweeps_what_a_dead_run_left(tmp_path: Path) -> None:
     (stale / "sandboxes-x" / "copy0").mkdir(parents=True)
     (stale / ".owner").write_text("")  # no one holds its lock: its owner died
     straggler = subprocess.Popen(["sleep", "300"], env={"PATH": os.defpath, "CODELOOP_RUN": f"{dead.pid}-12345-abc123"}, start_new_session=True)
+    # One that cleared its environment: found by its working folder inside the run folder.
+    unmarked = subprocess.Popen(["/bin/sleep", "300"], env={}, cwd=stale / "sandboxes-x" / "copy0", start_new_session=True)
     live = RunSession(tmp_path)  # a new run sweeps first
     try:
         assert not stale.exists()
         assert straggler.wait(timeout=10) == -signal.SIGKILL
+        assert unmarked.wait(timeout=10) == -signal.SIGKILL
         assert sweep_stale(tmp_path) == []  # a live run's folder (its lock is held) is left alone
         assert live.folder.is_dir()
     finally:

@@ -78,11 +78,12 @@ def descendants(root: int) -> list[int]:
     return found
 
 
-def marked(run_id: str) -> list[int]:
-    """Live processes whose environment says they belong to codeloop run ``run_id``
-    (``run_id`` ending in "-" matches every run id starting with it)."""
+def marked(run_id: str, folder: str | None = None) -> list[int]:
+    """Live processes that belong to codeloop run ``run_id``: their environment carries
+    its marker, or (a process that cleared its environment) their working folder is
+    inside the run's ``folder``."""
     needle = f"{MARKER}={run_id}".encode()
-    exact = not run_id.endswith("-")
+    inside = folder.rstrip("/") + "/" if folder else None
     me = os.getpid()
     found = []
     for pid in _pids():
@@ -90,14 +91,13 @@ def marked(run_id: str) -> list[int]:
             continue
         try:
             with open(f"/proc/{pid}/environ", "rb") as handle:
-                env = handle.read()
+                ours = needle in handle.read().split(b"\0")
+            if not ours and inside is not None:
+                ours = (os.readlink(f"/proc/{pid}/cwd") + "/").startswith(inside)
         except OSError:
             continue
-        for entry in env.split(b"\0"):
-            if entry == needle or (not exact and entry.startswith(needle)):
-                if _state(pid) not in ("Z", "X", None):
-                    found.append(pid)
-                break
+        if ours and _state(pid) not in ("Z", "X", None):
+            found.append(pid)
     return found
 
 

@@ -4,8 +4,8 @@
 "-PID" lines (launchers started / finished) to our stdin. On EOF, or when codeloop is
 no longer alive (a pipe inherited by some stray child would hide the EOF), we:
 SIGTERM the launchers still registered (each kills its own tree), then SIGKILL their
-groups, kill every process whose environment carries this run's marker (children that
-escaped both) and remove the run folder. Signals a user sends to "codeloop" processes
+groups, kill every process whose environment carries this run's marker or whose working
+folder is inside the run folder (children that escaped both) and remove the run folder. Signals a user sends to "codeloop" processes
 are ignored: only the death of codeloop ends us.
 """
 
@@ -56,7 +56,7 @@ def clean(launchers: set[int], run_id: str, folder: str) -> None:
             os.killpg(pid, signal.SIGKILL)
         except OSError:
             pass
-    procs.kill_all(lambda: procs.marked(run_id))
+    procs.kill_all(lambda: procs.marked(run_id, folder))
     import shutil  # late: most reapers never get here before codeloop removed the folder
 
     if folder.rsplit("/", 1)[-1].startswith("codeloop-run-"):  # never anything else

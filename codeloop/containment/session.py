@@ -102,7 +102,7 @@ def sweep_stale(root: Path | None = None) -> list[Path]:
         if not _owner_gone(folder, int(match.group(1)), int(match.group(2))):
             continue
         run_id = name[len(RUN_PREFIX) :]
-        procs.kill_all(lambda: procs.marked(run_id))
+        procs.kill_all(lambda: procs.marked(run_id, str(folder)))
         remove_tree(folder)
         removed.append(folder)
     return removed
@@ -208,7 +208,7 @@ class RunSession:
         for pid in list(self._launchers):
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
-        procs.kill_all(lambda: procs.marked(self.id))
+        procs.kill_all(lambda: procs.marked(self.id, str(self.folder)))
         remove_tree(self.folder)
         self._owner.close()
         if self._reaper is not None:
