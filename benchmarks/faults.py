@@ -3,6 +3,7 @@
 
     python benchmarks/faults.py kills --trials 100 [--signals KILL,INT,TERM] [--seed 0]
                                       [--pythonpath DIR]   # e.g. another checkout of codeloop
+                                      [--earliest S] [--horizon S]  # kill moments in [S, S']
 
 Each trial builds a fresh git repo holding a planted bug, with a dirty tree like a user's:
 an unstaged edit (the bug itself), a staged edit, a staged new file, an untracked file
@@ -249,16 +250,19 @@ def ok(trial: Trial) -> bool:
     return not (trial.files_lost or trial.orphans or trial.leftover_temp or not trial.undo_ok or trial.escaped_writes or trial.note)
 
 
-def kills(trials: int, signals: list[str], seed: int, pythonpath: str | None, horizon: float | None = None, out: object = sys.stdout) -> list[Trial]:
+def kills(
+    trials: int, signals: list[str], seed: int, pythonpath: str | None, horizon: float | None = None,
+    out: object = sys.stdout, earliest: float = 0.0,
+) -> list[Trial]:
     rng = random.Random(seed)
     base = Path(tempfile.mkdtemp(prefix="codeloop-faults-bench-"))
     try:
         horizon = horizon or calibrate(base, pythonpath)
-        print(f"uninterrupted run: {horizon:.1f} s; kill moments drawn from [0, {horizon:.1f}] s", file=out)  # type: ignore[arg-type]
+        print(f"kill moments drawn from [{earliest:.1f}, {horizon:.1f}] s (an uninterrupted run: the upper end unless given)", file=out)  # type: ignore[arg-type]
         results = []
         for number in range(trials):
             sig = signals[number % len(signals)]
-            trial = run_trial(base, sig, rng.uniform(0.0, horizon), pythonpath)
+            trial = run_trial(base, sig, rng.uniform(earliest, horizon), pythonpath)
             results.append(trial)
             status = "ok" if ok(trial) else "PROBLEM"
             print(f"{number + 1:4d} SIG{sig:<4} at {trial.delay:5.2f}s exit={trial.exit_code} applied={trial.applied} "
@@ -290,9 +294,10 @@ def main() -> None:
     k.add_argument("--signals", default="KILL,INT,TERM")
     k.add_argument("--seed", type=int, default=0)
     k.add_argument("--pythonpath", default=None, help="where codeloop is imported from (default: this checkout)")
-    k.add_argument("--horizon", type=float, default=None, help="kill moments range in seconds (default: measured)")
+    k.add_argument("--horizon", type=float, default=None, help="latest kill moment in seconds (default: an uninterrupted run's length, measured)")
+    k.add_argument("--earliest", type=float, default=0.0, help="earliest kill moment in seconds (to aim at the apply at the end of a run)")
     args = parser.parse_args()
-    results = kills(args.trials, [s.strip().upper() for s in args.signals.split(",")], args.seed, args.pythonpath, args.horizon)
+    results = kills(args.trials, [s.strip().upper() for s in args.signals.split(",")], args.seed, args.pythonpath, args.horizon, earliest=args.earliest)
     print(table(results))
     problems = [t for t in results if not ok(t)]
     print(f"{len(results) - len(problems)}/{len(results)} trials clean")
