@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
 from collections.abc import Callable, Generator
 from pathlib import Path
@@ -116,10 +115,6 @@ def fix(
             result = drive(loop, renderer.handle)
         result.model_error = result.model_error or model_error
         applied = _apply(root, result, dry_run, (top, root) if commit else None)
-    except KeyboardInterrupt:
-        # Typer would exit 130 silently; say what the user most wants to know.
-        print("codeloop: interrupted; your working tree is unchanged", file=sys.stderr)
-        raise typer.Exit(130) from None
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     except Exception as exc:  # a bug of ours: say so, keep the tree as it was
