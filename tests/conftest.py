@@ -48,6 +48,18 @@ def _no_writes_to_home(tmp_path_factory: pytest.TempPathFactory) -> None:
     (home / ".gitconfig").write_text("[user]\n\tname = codeloop tests\n\temail = tests@codeloop.invalid\n[init]\n\tdefaultBranch = main\n")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_run_session_after_an_interrupt() -> object:
+    """A test that delivers SIGTERM/SIGINT in-process (signals.install) stops this
+    process's run session for good, as it should in the CLI; the next test gets a new one."""
+    yield
+    from codeloop.containment import session
+
+    runs = session.active()
+    if runs is not None and runs.stopping:
+        runs.close()
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 
