@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from codeloop.cli.drive import Driver
+from codeloop.cli.drive import Driver, quiet_view
 from codeloop.errors import UsageError
 
 
@@ -20,7 +20,7 @@ def apply(
     """Apply a previewed patch (refused if a file changed since the preview; codeloop undo reverts it)."""
     from codeloop.workspace.patch import apply_patch, load_patch
 
-    driver = Driver("apply", json_out)
+    driver = Driver("apply", json_out, view=quiet_view)
     with driver:
         patch = load_patch(_read(result))
         written = apply_patch(patch)

@@ -206,6 +206,13 @@ class Driver:
         self.note(f"{category.__name__}: {message} ({filename}:{lineno})")
 
 
+def quiet_view(console: Console) -> View:
+    """For quick commands: no live status line, nothing rendered (they have no progress)."""
+    from codeloop.cli.render import EventRenderer
+
+    return EventRenderer(console, quiet=True)
+
+
 def stdin_answers(driver: Driver, stream: IO[str] | None = None) -> Answers:
     """Answers read from stdin, one JSON line each: ``{"answer": "<option id or text>",
     "question": <id>}``. A line for another question or one that is not such an object is

@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from codeloop.cli.drive import Driver
+from codeloop.cli.drive import Driver, quiet_view
 
 
 def undo(
@@ -18,7 +18,7 @@ def undo(
     from codeloop.workspace import checkpoint
     from codeloop.workspace.git import find_project
 
-    driver = Driver("undo", json_out)
+    driver = Driver("undo", json_out, view=quiet_view)
     with driver:
         root = find_project(path)
         restored = checkpoint.undo(root)
