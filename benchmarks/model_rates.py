@@ -7,9 +7,11 @@ the table shows medians. Rates are wall-clock: prompt = one llama.cpp batch of -
 decode = --decode-tokens greedy tokens after it through llama-cpp-python's generate (EOS
 suppressed so every case decodes the same count). Beside them: the share of its cores
 the process really got (CPU time / wall time / threads) and the load average, because on
-a shared 2-core machine other jobs take the rest, and 2 threads only pay on idle cores.
+a shared 2-core machine other jobs take the rest, and 2 threads only pay on idle cores;
+and tokens per CPU-second, which that load hardly changes (for 1 thread it is about the
+rate on an idle core).
 
-    python benchmarks/model_rates.py [--rounds 2] [--models smollm2-135m,qwen2.5-coder-0.5b,qwen2.5-coder-1.5b]
+    python benchmarks/model_rates.py [--rounds 1] [--prompt-tokens 256] [--decode-tokens 32] [--models smollm2-135m,qwen2.5-coder-0.5b,qwen2.5-coder-1.5b]
 """
 
 from __future__ import annotations
@@ -58,6 +60,8 @@ def measure(model: str, threads: int, prompt_tokens: int, decode_tokens: int) ->
     decode_wall, decode_cpu = time.perf_counter() - wall, time.process_time() - cpu
     return {
         "prompt_tps": len(tokens) / prompt_wall, "decode_tps": made / decode_wall,
+        # per CPU-second: what the work costs, whatever share of the cores other jobs left us
+        "prompt_tpc": len(tokens) / prompt_cpu, "decode_tpc": made / decode_cpu,
         # the share of the requested cores the process actually got (others' jobs take the rest)
         "share": (prompt_cpu + decode_cpu) / ((prompt_wall + decode_wall) * threads),
         "load": os.getloadavg()[0],
@@ -67,9 +71,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", default="smollm2-135m,qwen2.5-coder-0.5b,qwen2.5-coder-1.5b")
     parser.add_argument("--threads", default="1,2")
-    parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--prompt-tokens", type=int, default=384)
-    parser.add_argument("--decode-tokens", type=int, default=64)
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--prompt-tokens", type=int, default=256)
+    parser.add_argument("--decode-tokens", type=int, default=32)
     parser.add_argument("--case", help=argparse.SUPPRESS)  # model:threads, run in the child
     args = parser.parse_args()
     if args.case:
@@ -95,10 +99,13 @@ def main() -> None:
             results[(model, threads)].append(row)
             print(f"round {round_no}: {model} {threads}t prompt {row['prompt_tps']:.0f} tok/s, decode {row['decode_tps']:.1f} tok/s (core share {row['share']:.0%}, load {row['load']:.1f})", file=sys.stderr, flush=True)
     print(f"\nllama.cpp {__import__('llama_cpp').__version__}, {os.cpu_count()} cores; prompt {args.prompt_tokens} tokens, decode {args.decode_tokens} tokens; median of {args.rounds}")
-    print(f"{'model':<20} {'threads':>7} {'prompt tok/s':>13} {'decode tok/s':>13} {'core share':>11} {'load avg':>9}")
+    print(f"{'model':<20} {'threads':>7} {'prompt tok/s':>13} {'decode tok/s':>13} {'core share':>11} {'load avg':>9} {'prompt tok/CPU-s':>17} {'decode tok/CPU-s':>17}")
     for (model, threads), rows in results.items():
-        med = {k: statistics.median(r[k] for r in rows) for k in ("prompt_tps", "decode_tps", "share", "load")}
-        print(f"{model:<20} {threads:>7} {med['prompt_tps']:>13.1f} {med['decode_tps']:>13.1f} {med['share']:>11.0%} {med['load']:>9.1f}")
+        med = {k: statistics.median(r[k] for r in rows) for k in ("prompt_tps", "decode_tps", "share", "load", "prompt_tpc", "decode_tpc")}
+        print(
+            f"{model:<20} {threads:>7} {med['prompt_tps']:>13.1f} {med['decode_tps']:>13.1f} {med['share']:>11.0%} {med['load']:>9.1f}"
+            f" {med['prompt_tpc']:>17.1f} {med['decode_tpc']:>17.1f}"
+        )
 
 
 if __name__ == "__main__":

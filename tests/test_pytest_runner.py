@@ -1,3 +1,5 @@
+import sys
+
 from codeloop.runners.base import TestFailure
 from codeloop.runners.pytest_runner import PytestRunner, parse_frames, parse_junit
 
@@ -51,3 +53,24 @@ def test_timeout_kills_the_run(tmp_path):
     repo = make_repo(tmp_path / "r", {"test_slow.py": "import time\n\ndef test_s():\n    time.sleep(30)\n"})
     report = PytestRunner().run(repo, timeout=3)
     assert report.timed_out and not report.passed and report.seconds < 15
+
+
+def test_inherited_tests_keep_ids_that_run_again(tmp_path):
+    # A test method defined on a base class in tests/__init__.py (cachetools does this):
+    # JUnit's file is the base's, which selects nothing; the report's ids must select it.
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "__init__.py").write_text("class Base:\n    def test_shared(self):\n        assert self.value == 1\n")
+    (tmp_path / "tests" / "test_one.py").write_text("from tests import Base\n\n\nclass TestOne(Base):\n    value = 2\n")
+    runner = PytestRunner(f"{sys.executable} -m pytest -q")
+    report = runner.run(tmp_path)
+    assert report.failed_ids == ["tests/test_one.py::TestOne::test_shared"]
+    again = runner.run(tmp_path, report.failed_ids)
+    assert again.failed_ids == ["tests/test_one.py::TestOne::test_shared"] and again.collected == 1
+
+
+def test_a_module_that_fails_to_import_is_reported_under_its_file(tmp_path):
+    (tmp_path / "test_broken.py").write_text("import not_installed_anywhere_xyz\n\n\ndef test_x():\n    pass\n")
+    (tmp_path / "test_fine.py").write_text("def test_y():\n    pass\n")
+    report = PytestRunner(f"{sys.executable} -m pytest -q").run(tmp_path)
+    assert report.failed_ids == ["test_broken.py"]
+    assert "not_installed_anywhere_xyz" in report.failures[0].details

@@ -144,7 +144,13 @@ class PytestRunner:
     ) -> TestReport:
         with tempfile.TemporaryDirectory(prefix="codeloop-junit-") as tmp:
             xml_path = Path(tmp) / "report.xml"
+            outcomes_path = Path(tmp) / "outcomes.json"
+            (Path(tmp) / "codeloop_outcomes.py").write_text(_plugin_source("outcomes_plugin.py"), "utf-8")
+            env = dict(env)
+            env["PYTHONPATH"] = os.pathsep.join(p for p in (tmp, env.get("PYTHONPATH", os.environ.get("PYTHONPATH", ""))) if p)
+            env["CODELOOP_OUTCOMES_FILE"] = str(outcomes_path)
             extra = plugin_args + [
+                "-p", "codeloop_outcomes",
                 f"--junitxml={xml_path}",
                 "-o", "junit_family=xunit1",
                 "-p", "no:cacheprovider",  # never write .pytest_cache into the tree
@@ -157,12 +163,17 @@ class PytestRunner:
             failures: list[TestFailure] = []
             passed_ids: list[str] = []
             skipped_ids: list[str] = []
-            structured = xml_path.is_file()
-            if structured:
-                try:
-                    failures, passed_ids, skipped_ids = parse_junit(xml_path.read_text("utf-8", "replace"))
-                except ET.ParseError:
-                    structured = False
+            structured = True
+            try:
+                failures, passed_ids, skipped_ids = parse_outcomes(outcomes_path.read_text("utf-8"), cwd)
+            except (OSError, ValueError, KeyError, TypeError):
+                # The plugin did not run (a wrapper that drops -p?): JUnit XML, if any.
+                structured = xml_path.is_file()
+                if structured:
+                    try:
+                        failures, passed_ids, skipped_ids = parse_junit(xml_path.read_text("utf-8", "replace"))
+                    except ET.ParseError:
+                        structured = False
         passed = result.exit_code == 0
         if not passed and not failures:
             # Crashed before reporting (bad command, import error at collection, timeout).
@@ -186,6 +197,41 @@ class PytestRunner:
             timed_out=result.timed_out,
             structured=structured,
         )
+
+
+def _plugin_source(name: str) -> str:
+    return (resources.files("codeloop.runners") / name).read_text("utf-8")
+
+
+def parse_outcomes(text: str, cwd: Path) -> tuple[list[TestFailure], list[str], list[str]]:
+    """(failures, passed ids, skipped ids) from what runners/outcomes_plugin.py wrote."""
+    data = json.loads(text)
+    failures: list[TestFailure] = []
+    passed: list[str] = []
+    skipped: list[str] = []
+    here = os.path.realpath(cwd)
+    for test in data["tests"]:
+        test_id, outcome = str(test["id"]), str(test["outcome"])
+        if outcome == "passed":
+            passed.append(test_id)
+        elif outcome == "skipped":
+            skipped.append(test_id)
+        else:
+            file = str(test.get("file") or "")
+            if file:
+                real = os.path.realpath(file)
+                file = Path(os.path.relpath(real, here)).as_posix() if real.startswith(here + os.sep) else file
+            elif "::" not in test_id:
+                file = test_id  # a module that failed to import
+            details = str(test.get("details") or "")
+            message = str(test.get("message") or "") or _first_error_line(details)
+            failures.append(TestFailure(test_id, message, details, parse_frames(details), file, int(test.get("line") or 0)))
+    return failures, passed, skipped
+
+
+def _first_error_line(details: str) -> str:
+    lines = [ln[1:].strip() for ln in details.splitlines() if ln.startswith("E ")]
+    return "\n".join(lines[:6])[:600]
 
 
 def read_spectrum(data_file: Path, outcomes: dict[str, str], cwd: Path) -> Spectrum | None:
