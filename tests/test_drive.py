@@ -88,11 +88,14 @@ def test_exceptions_end_the_run_in_every_mode(capsys: pytest.CaptureFixture[str]
         assert (lines[-1] == f"codeloop: {message}") == (code == 2)
 
 
-def test_a_warning_in_jsonl_mode_is_a_note(capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_warning_or_log_line_in_jsonl_mode_is_a_note(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
     import warnings
 
     driver = Driver("map", events="jsonl")
     with driver:
-        warnings.warn("old thing", DeprecationWarning, stacklevel=1)
-    (line,) = capsys.readouterr().err.splitlines()
-    assert json.loads(line)["event"] == "Note" and "DeprecationWarning: old thing" in json.loads(line)["message"]
+        warnings.warn("old thing", UserWarning, stacklevel=1)
+        logging.getLogger("somelib").warning("disk %s", "full")
+    first, second = (json.loads(line) for line in capsys.readouterr().err.splitlines())
+    assert first["event"] == "Note" and "UserWarning: old thing" in first["message"]
+    assert second["message"] == "warning: disk full (somelib)"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import sys
 import time
 import traceback
@@ -89,6 +90,7 @@ class Driver:
         self.view: View | None = None if self.jsonl else (view or EventRenderer)(self.console)
         self._view_open = False
         self._saved_showwarning: Any = None
+        self._log_handler: logging.Handler | None = None
 
     # -- the run ---------------------------------------------------------------------
 
@@ -98,9 +100,11 @@ class Driver:
         if self.view is not None:
             self.view.__enter__()
             self._view_open = True
-        if self.jsonl:  # a library's warning would be a stray line in the event stream
+        if self.jsonl:  # a library's warning or log line would be a stray line in the event stream
             self._saved_showwarning = warnings.showwarning
             warnings.showwarning = self._warning_note
+            self._log_handler = _NoteHandler(self)
+            logging.getLogger().addHandler(self._log_handler)
         return self
 
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
@@ -110,6 +114,9 @@ class Driver:
         if self._saved_showwarning is not None:
             warnings.showwarning = self._saved_showwarning
             self._saved_showwarning = None
+        if self._log_handler is not None:
+            logging.getLogger().removeHandler(self._log_handler)
+            self._log_handler = None
         import click
 
         if exc is None or isinstance(exc, (typer.Exit, click.exceptions.Exit, SystemExit)) or not isinstance(exc, (Exception, KeyboardInterrupt)):
@@ -204,6 +211,18 @@ class Driver:
 
     def _warning_note(self, message: Warning | str, category: type[Warning], filename: str, lineno: int, file: IO[str] | None = None, line: str | None = None) -> None:
         self.note(f"{category.__name__}: {message} ({filename}:{lineno})")
+
+
+class _NoteHandler(logging.Handler):
+    """Log records of warning level and up as notes (instead of Python's last-resort
+    handler writing them on stderr)."""
+
+    def __init__(self, driver: Driver) -> None:
+        super().__init__(logging.WARNING)
+        self.driver = driver
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.driver.note(f"{record.levelname.lower()}: {record.getMessage()} ({record.name})")
 
 
 def quiet_view(console: Console) -> View:
