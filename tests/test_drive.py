@@ -99,3 +99,21 @@ def test_a_warning_or_log_line_in_jsonl_mode_is_a_note(capsys: pytest.CaptureFix
     first, second = (json.loads(line) for line in capsys.readouterr().err.splitlines())
     assert first["event"] == "Note" and "UserWarning: old thing" in first["message"]
     assert second["message"] == "warning: disk full (somelib)"
+
+
+class _Terminated(BaseException):
+    """What a SIGTERM handler raises (cli/signals.py's shape): exit code and message."""
+
+    exit_code = 143
+
+    def message(self) -> str:
+        return "codeloop: interrupted (SIGTERM); your working tree is unchanged"
+
+
+def test_a_signal_exception_ends_like_ctrl_c_with_its_code(capsys: pytest.CaptureFixture[str]) -> None:
+    driver = Driver("fix", events="jsonl")
+    with pytest.raises(typer.Exit) as ended, driver:
+        raise _Terminated()
+    assert ended.value.exit_code == 143
+    (line,) = capsys.readouterr().err.splitlines()
+    assert json.loads(line) == {**json.loads(line), "event": "result", "status": "interrupted", "message": "interrupted (SIGTERM); your working tree is unchanged"}

@@ -119,7 +119,13 @@ class Driver:
             self._log_handler = None
         import click
 
-        if exc is None or isinstance(exc, (typer.Exit, click.exceptions.Exit, SystemExit)) or not isinstance(exc, (Exception, KeyboardInterrupt)):
+        if exc is None or isinstance(exc, (typer.Exit, click.exceptions.Exit, SystemExit)):
+            return
+        signalled = getattr(exc, "exit_code", None)
+        if isinstance(signalled, int) and callable(getattr(exc, "message", None)):
+            # A signal turned into an exception (SIGTERM, SIGHUP): ends like Ctrl-C, with its code.
+            self.interrupted(str(exc.message()).removeprefix("codeloop: "), signalled)  # type: ignore[attr-defined]
+        if not isinstance(exc, (Exception, KeyboardInterrupt)):
             return
         if isinstance(exc, KeyboardInterrupt):
             self.interrupted()
@@ -185,13 +191,13 @@ class Driver:
             print(f"codeloop: {message}", file=sys.stderr, flush=True)
         raise typer.Exit(code)
 
-    def interrupted(self, message: str = "interrupted; your working tree is unchanged") -> NoReturn:
+    def interrupted(self, message: str = "interrupted; your working tree is unchanged", code: int = 130) -> NoReturn:
         self._close_view()
         if self._events is not None:
             self._events.write("result", {"status": "interrupted", "message": message})
         else:
             print(f"codeloop: {message}", file=sys.stderr, flush=True)
-        raise typer.Exit(130)
+        raise typer.Exit(code)
 
     def internal_error(self, exc: BaseException) -> NoReturn:
         """A bug of ours: the traceback (as a note in jsonl mode), then exit 1."""
