@@ -62,3 +62,103 @@ def test_interrupted_apply_rolls_back(tmp_path, monkeypatch):
         checkpoint.apply(repo, ChangeSet((FileChange("a.py", "a\n", "A\n"), FileChange("b.py", "b\n", "B\n"))))
     monkeypatch.setattr(checkpoint, "_write_atomic", real)
     assert (repo / "a.py").read_text() == "a\n" and (repo / "b.py").read_text() == "b\n"
+
+
+def test_apply_refuses_a_symlinked_target_and_the_outside_file_is_untouched(tmp_path):
+    import os
+
+    outside = tmp_path / "outside.py"
+    outside.write_text("x = 1\n")
+    repo = make_repo(tmp_path / "r", {"a.py": "a\n"})
+    os.symlink(outside, repo / "linked.py")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "m.py").write_text("m\n")
+    os.symlink(tmp_path / "elsewhere", repo / "pkg")
+    for path, before in (("linked.py", "x = 1\n"), ("pkg/m.py", "m\n")):
+        with pytest.raises(RefusedError, match="symbolic link"):
+            checkpoint.apply(repo, ChangeSet((FileChange("a.py", "a\n", "A\n"), FileChange(path, before, "changed\n"))))
+    assert outside.read_text() == "x = 1\n" and (tmp_path / "elsewhere" / "m.py").read_text() == "m\n"
+    assert (repo / "linked.py").is_symlink() and (repo / "a.py").read_text() == "a\n"
+
+
+def test_undo_leaves_symlinks_in_the_tree_as_symlinks(tmp_path):
+    import os
+
+    repo = make_repo(tmp_path / "r", {"real.py": "x = 1\n"})
+    os.symlink("real.py", repo / "alias.py")
+    checkpoint.apply(repo, ChangeSet((FileChange("real.py", "x = 1\n", "x = 2\n"),)))
+    assert (repo / "alias.py").is_symlink() and (repo / "alias.py").read_text() == "x = 2\n"
+    checkpoint.undo(repo)
+    assert os.readlink(repo / "alias.py") == "real.py" and (repo / "real.py").read_text() == "x = 1\n"
+
+
+KILL_MIDWAY = """
+import os, signal, sys
+from pathlib import Path
+from codeloop.core.changes import ChangeSet, FileChange
+from codeloop.workspace import checkpoint
+real = checkpoint._write_atomic
+calls = []
+def dying(target, data):
+    calls.append(target)
+    if target.name == "b.py":  # SIGKILL in the middle of writing b.py: a temp file is left beside it
+        Path(target.parent, ".b.py.codeloop-half").write_bytes(data[:1])
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(target, data)
+checkpoint._write_atomic = dying
+checkpoint.apply(Path(sys.argv[1]), ChangeSet((FileChange("a.py", "a\\n", "A\\n"), FileChange("b.py", "b\\n", "B\\n"), FileChange("c.py", "", "new\\n"))))
+"""
+
+
+def test_an_apply_killed_midway_is_rolled_back_by_the_next_run(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    from tests.conftest import PROJECT_ROOT
+
+    repo = make_repo(tmp_path / "r", {"a.py": "a\n", "b.py": "b\n"})
+    proc = subprocess.run([sys.executable, "-c", KILL_MIDWAY, str(repo)], env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin"})
+    assert proc.returncode == -signal.SIGKILL
+    assert (repo / "a.py").read_text() == "A\n"  # half applied: the state a SIGKILL leaves
+    assert checkpoint.recover(repo) == ["a.py"]
+    assert (repo / "a.py").read_text() == "a\n" and (repo / "b.py").read_text() == "b\n"
+    assert not (repo / "c.py").exists() and not list(repo.glob(".*.codeloop-*"))
+    assert checkpoint.latest(repo) is None
+    with pytest.raises(UsageError):
+        checkpoint.undo(repo)
+
+
+def test_an_undo_cut_short_can_be_run_again(tmp_path):
+    repo = make_repo(tmp_path / "r", {"a.py": "a\n", "b.py": "b\n"})
+    checkpoint.apply(repo, ChangeSet((FileChange("a.py", "a\n", "A\n"), FileChange("b.py", "b\n", "B\n"))))
+    (repo / "a.py").write_text("a\n")  # what an undo killed after its first file leaves
+    assert checkpoint.undo(repo) == ["a.py", "b.py"]
+    assert (repo / "a.py").read_text() == "a\n" and (repo / "b.py").read_text() == "b\n"
+
+
+def test_a_signal_during_apply_waits_until_every_file_is_written(tmp_path, monkeypatch):
+    import os
+    import signal
+
+    from codeloop.cli import signals
+
+    repo = make_repo(tmp_path / "r", {"a.py": "a\n", "b.py": "b\n"})
+    real = checkpoint._write_atomic
+
+    def interrupted(target, data):
+        os.kill(os.getpid(), signal.SIGTERM)  # e.g. the editor cancels right now
+        real(target, data)
+
+    monkeypatch.setattr(checkpoint, "_write_atomic", interrupted)
+    old = {s: signal.getsignal(s) for s in signals.HANDLED}
+    signals.install()
+    try:
+        with pytest.raises(signals.Interrupted) as stop:
+            checkpoint.apply(repo, ChangeSet((FileChange("a.py", "a\n", "A\n"), FileChange("b.py", "b\n", "B\n"))))
+    finally:
+        for s, handler in old.items():
+            signal.signal(s, handler)
+    assert (repo / "a.py").read_text() == "A\n" and (repo / "b.py").read_text() == "B\n"
+    assert stop.value.exit_code == 143 and "after the verified change was applied" in stop.value.message()
+    checkpoint.APPLIED.clear()

@@ -65,3 +65,19 @@ def test_doctor_outside_a_repository_is_a_problem(tmp_path):
     assert proc.returncode == 1
     problems = json.loads(proc.stdout)["problems"]
     assert any("not inside a git work tree" in p for p in problems) and any("SIGILL" in p for p in problems)
+
+
+@pytest.mark.model
+def test_gpu_layers_reach_llama_cpp_from_the_option_and_from_pyproject(tmp_path):
+    repo = make_repo(tmp_path / "r", {"m.py": "x = 1\n", "pyproject.toml": "[tool.codeloop]\ngpu-layers = 5\n"})
+    configured = json.loads(run_cli("doctor", str(repo), "--json").stdout)["models"][0]
+    assert configured["n_gpu_layers"] == 5 and configured["info"]["model_params_n_gpu_layers"] == 5
+    given = json.loads(run_cli("doctor", str(repo), "--json", "--gpu-layers", "0").stdout)["models"][0]
+    assert given["info"]["model_params_n_gpu_layers"] == 0
+
+
+def test_a_gpu_layers_setting_that_is_not_a_number_is_exit_2(tmp_path):
+    repo = make_repo(tmp_path / "r", {"m.py": "x = 1\n", "test_m.py": "def test_m():\n    assert 0\n", "pyproject.toml": "[tool.codeloop]\ngpu-layers = \"all\"\n"})
+    proc = run_cli("fix", str(repo), "--tiers", "cheap")
+    assert proc.returncode == 2 and "gpu-layers" in proc.stderr.strip().splitlines()[-1]
+    assert run_cli("fix", str(repo), "--gpu-layers", "-2", "--tiers", "cheap").returncode == 2

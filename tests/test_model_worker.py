@@ -164,6 +164,8 @@ def test_the_worker_reports_the_offload_settings_it_loaded_with():
         info = default.start()
         assert info["gpu_offload"] is False  # this machine's build: CPU only
         assert info["n_gpu_layers"] == 0 and info["model_params_n_gpu_layers"] == 0
+        # The scoring context runs on the same loaded weights, with generation's settings.
+        assert info["scoring_context"] == {"n_ctx": 1024, "n_ubatch": 64, "offload_kqv": info["offload_kqv"]}
         assert asked.start()["model_params_n_gpu_layers"] == 7
         assert all_layers.start()["model_params_n_gpu_layers"] == 0x7FFFFFFF  # llama-cpp-python's "all"
     finally:

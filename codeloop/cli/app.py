@@ -41,19 +41,18 @@ app.command("apply")(apply_cmd.apply)
 plugins.register_commands(app)
 
 
-def _interrupted(signum: int, frame: object) -> None:
-    # Test commands run in their own process groups, out of the terminal's reach: end
-    # them here, so threads waiting on them let the interpreter exit at once.
-    from codeloop.runners.base import kill_running
-
-    kill_running()
-    raise KeyboardInterrupt
-
-
 def main() -> None:
-    signal.signal(signal.SIGINT, _interrupted)
+    from codeloop.cli import signals
+    from codeloop.containment.session import sweep_stale
+
+    signals.install()
+    sweep_stale()  # what killed runs left behind: copies, processes, locks
     try:
         app()
-    except KeyboardInterrupt:
-        print("codeloop: interrupted; your working tree is unchanged", file=sys.stderr)
-        sys.exit(130)
+    except (signals.Interrupted, KeyboardInterrupt) as exc:
+        stop = exc if isinstance(exc, signals.Interrupted) else signals.Interrupted(signal.SIGINT)
+        try:
+            print(stop.message(), file=sys.stderr)
+        except OSError:  # the terminal is gone (SIGHUP)
+            pass
+        sys.exit(stop.exit_code)

@@ -193,10 +193,13 @@ class Driver:
 
     def interrupted(self, message: str = "interrupted; your working tree is unchanged", code: int = 130) -> NoReturn:
         self._close_view()
-        if self._events is not None:
-            self._events.write("result", {"status": "interrupted", "message": message})
-        else:
-            print(f"codeloop: {message}", file=sys.stderr, flush=True)
+        try:
+            if self._events is not None:
+                self._events.write("result", {"status": "interrupted", "message": message})
+            else:
+                print(f"codeloop: {message}", file=sys.stderr, flush=True)
+        except OSError:  # the terminal is gone (SIGHUP)
+            pass
         raise typer.Exit(code)
 
     def internal_error(self, exc: BaseException) -> NoReturn:

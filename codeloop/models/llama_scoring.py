@@ -25,18 +25,21 @@ _ROWS = 8  # rows turned into log-probabilities at a time (float64 temporaries)
 _CONTEXT = "```python\n"  # what code follows, so the first tokens are not scored cold
 
 
+def scoring_params(llm: Any) -> Any:
+    """The scoring context's llama_context_params: generation's (flash attention, KV types,
+    threads, GPU offload of the KV cache), so scores do not depend on which context
+    computed them and GPU offload is the same for both; only the sizes differ."""
+    params = type(llm.context_params).from_buffer_copy(llm.context_params)
+    params.n_ctx = N_CTX
+    params.n_batch = params.n_ubatch = _CHUNK
+    return params
+
+
 class TokenScorer:
-    def __init__(self, llm: Any, n_threads: int, offload_kqv: bool) -> None:
+    def __init__(self, llm: Any) -> None:
         from llama_cpp import _internals
 
-        # Generation's settings (flash attention off, KV types, ...), so scores do not
-        # depend on which context computed them; only the sizes differ.
-        params = type(llm.context_params).from_buffer_copy(llm.context_params)
-        params.n_ctx = N_CTX
-        params.n_batch = params.n_ubatch = _CHUNK
-        params.n_threads = params.n_threads_batch = n_threads
-        params.offload_kqv = offload_kqv
-        self.offload_kqv = offload_kqv
+        params = scoring_params(llm)
         self._llm = llm
         self._n_vocab = int(llm.n_vocab())
         self._ctx = _internals.LlamaContext(model=llm._model, params=params, verbose=False)

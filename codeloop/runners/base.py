@@ -6,7 +6,6 @@ import contextlib
 import os
 import signal
 import subprocess
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,54 +87,48 @@ class ProcessResult:
     timed_out: bool
 
 
-# Process groups of test commands running now (from any thread), so that Ctrl-C can end
-# them all at once: worker threads blocked on them then return instead of holding the
-# interpreter's exit until their test runs finish.
-_running_groups: set[int] = set()
-_running_lock = threading.Lock()
-
-
 def kill_running() -> None:
-    """Kill every test command still running (their groups: children included)."""
-    with _running_lock:
-        groups = list(_running_groups)
-    for group in groups:
-        with contextlib.suppress(ProcessLookupError, PermissionError):
-            os.killpg(group, signal.SIGKILL)
+    """Stop every test command still running (each launcher kills its whole tree) and
+    start no new one: worker threads blocked on them then return at once. Safe to call
+    from a signal handler."""
+    from codeloop.containment import session
+
+    runs = session.active()
+    if runs is not None:
+        runs.stop_all()
 
 
 def run_shell(command: str, cwd: Path, timeout: float, extra_env: dict[str, str] | None = None) -> ProcessResult:
-    """Run ``command`` through the shell in its own process group, killed whole on timeout."""
-    env = dict(os.environ)
-    env["PYTHONDONTWRITEBYTECODE"] = "1"  # stale .pyc from same-second rewrites would lie to us
-    env.pop("PYTEST_ADDOPTS", None)
-    env.update(extra_env or {})
+    """Run ``command`` through the shell, contained (see codeloop/containment): its own
+    session under a launcher that kills everything it started when it ends or times out,
+    an allow-listed environment (``extra_env``, codeloop's own values, is added as is)
+    with a fresh HOME and TMPDIR, resource limits, no network where the OS allows."""
+    return run_contained(["/bin/sh", "-c", command], cwd, timeout, extra_env)
+
+
+def run_contained(
+    argv: list[str], cwd: Path, timeout: float, extra_env: dict[str, str] | None = None,
+    input: bytes | None = None, merge_stderr: bool = True,
+) -> ProcessResult:
+    """``argv`` contained like ``run_shell``; ``input`` is fed to its stdin."""
+    from codeloop.containment import session
+
+    runs = session.current()
     started = time.perf_counter()
-    proc = subprocess.Popen(
-        command,
-        shell=True,
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    with _running_lock:
-        _running_groups.add(proc.pid)
-    try:
-        out, _ = proc.communicate(timeout=timeout)
-        timed_out = False
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
-        timed_out = True
-    finally:
-        if proc.poll() is None:  # interrupted (Ctrl-C): take the whole group down with us
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
-        with _running_lock:
-            _running_groups.discard(proc.pid)
+    timed_out = False
+    with runs.scratch() as scratch:
+        stdin = subprocess.PIPE if input is not None else subprocess.DEVNULL
+        proc = runs.start(argv, cwd, scratch, timeout, extra_env, stdin=stdin, merge_stderr=merge_stderr)
+        out = b""
+        try:
+            out, _ = proc.communicate(input, timeout=timeout)
+        except subprocess.TimeoutExpired:
+            timed_out = True
+            out = _stop(proc)
+        finally:
+            if proc.poll() is None:  # interrupted (Ctrl-C): take the whole tree down with us
+                _stop(proc)
+            runs.finished(proc)
     text = out.decode("utf-8", "replace")
     return ProcessResult(
         exit_code=proc.returncode if not timed_out else 124,
@@ -143,3 +136,19 @@ def run_shell(command: str, cwd: Path, timeout: float, extra_env: dict[str, str]
         seconds=time.perf_counter() - started,
         timed_out=timed_out,
     )
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> bytes:
+    """End a launcher and its tree; what it printed until then."""
+    with contextlib.suppress(OSError):
+        os.kill(proc.pid, signal.SIGTERM)  # the launcher kills every descendant, then exits
+    try:
+        out, _ = proc.communicate(timeout=5)
+        return out or b""
+    except subprocess.TimeoutExpired as late:
+        with contextlib.suppress(OSError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.stdout is not None:
+            proc.stdout.close()
+        proc.wait()
+        return bytes(late.output or b"")

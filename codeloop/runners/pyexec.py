@@ -7,14 +7,13 @@ runs past its timeout; a candidate that loops or exits cannot take codeloop with
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+from codeloop.containment import session
 from codeloop.runners import call_harness
+from codeloop.runners.base import run_contained
 
 
 def call_outputs(
@@ -33,28 +32,16 @@ def call_outputs(
     if not programs:
         return []
     payload = json.dumps({"programs": programs, "calls": calls, "call_timeout": call_timeout, "sys_path": sys_path or [], "trace": trace})
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
-    with tempfile.TemporaryDirectory(prefix="codeloop-call-") as tmp:
-        proc = subprocess.Popen(
-            [sys.executable, "-I", str(Path(call_harness.__file__))],
-            cwd=tmp, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-            start_new_session=True, text=True,
-        )
-        try:
-            out, _ = proc.communicate(payload, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.communicate()
-            return [["raises TimeoutError: the program ran too long"] * len(calls) for _ in programs]
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-    for line in reversed(out.splitlines()):
+    with tempfile.TemporaryDirectory(prefix="call-", dir=session.current().folder) as tmp:
+        argv = [sys.executable, "-I", str(Path(call_harness.__file__))]
+        run = run_contained(argv, Path(tmp), timeout, input=payload.encode("utf-8"), merge_stderr=False)
+    if run.timed_out:
+        return [["raises TimeoutError: the program ran too long"] * len(calls) for _ in programs]
+    for line in reversed(run.output.splitlines()):
         if line.startswith('{"outputs"'):
             outputs = json.loads(line)["outputs"]
             return [list(map(str, row)) for row in outputs]
-    return [[f"raises SystemExit: the program exited ({proc.returncode})"] * len(calls) for _ in programs]
+    return [[f"raises SystemExit: the program exited ({run.exit_code})"] * len(calls) for _ in programs]
 
 
 def trace_call(program: str, call: str, name: str, sys_path: list[str] | None = None) -> str:

@@ -19,6 +19,7 @@ from importlib import resources
 from collections.abc import Callable
 from pathlib import Path
 
+from codeloop.containment import session
 from codeloop.core.fix.sbfl import LineKey, Spectrum
 from codeloop.runners.base import Frame, TestFailure, TestReport, run_shell
 
@@ -115,7 +116,7 @@ class PytestRunner:
         load, and the command is simply run again plain (spectrum None). A run that timed
         out as a whole is not run again: that would spend the budget twice.
         """
-        with tempfile.TemporaryDirectory(prefix="codeloop-sbfl-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="sbfl-", dir=session.current().folder) as tmp:
             plugin_dir = Path(tmp) / "plugin"
             plugin_dir.mkdir()
             source = resources.files("codeloop.runners") / "sbfl_plugin.py"
@@ -142,7 +143,7 @@ class PytestRunner:
     def _run(
         self, cwd: Path, selection: list[str] | None, timeout: float, env: dict[str, str], plugin_args: list[str]
     ) -> TestReport:
-        with tempfile.TemporaryDirectory(prefix="codeloop-junit-") as tmp:
+        with tempfile.TemporaryDirectory(prefix="junit-", dir=session.current().folder) as tmp:
             xml_path = Path(tmp) / "report.xml"
             outcomes_path = Path(tmp) / "outcomes.json"
             (Path(tmp) / "codeloop_outcomes.py").write_text(_plugin_source("outcomes_plugin.py"), "utf-8")

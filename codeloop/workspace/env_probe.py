@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,29 +108,21 @@ def package_files(env: ProjectEnvironment, files: list[str]) -> frozenset[str]:
 
 
 def probe(env: ProjectEnvironment, copy_root: Path, names: list[str], extra_path: tuple[str, ...] = (), timeout: float = 60.0) -> Probe:
-    child_env = dict(env.base_env)
-    child_env.update(env.run_env(copy_root, extra_path))
-    child_env.pop("PYTHONHOME", None)
-    with tempfile.TemporaryDirectory(prefix="codeloop-probe-") as tmp:
+    from codeloop.containment import session
+    from codeloop.runners.base import run_contained
+
+    # Contained and with the same environment as the test runs, so it sees what they see.
+    with tempfile.TemporaryDirectory(prefix="probe-", dir=session.current().folder) as tmp:
         script = Path(tmp) / "probe.py"
         script.write_text(_SCRIPT, "utf-8")
         try:
-            done = subprocess.run(
-                [env.python, str(script), json.dumps(names)],
-                cwd=copy_root,
-                env=child_env,
-                capture_output=True,
-                text=True,
-                timeout=timeout,
-                stdin=subprocess.DEVNULL,
-            )
-        except (OSError, subprocess.TimeoutExpired) as exc:
+            done = run_contained([env.python, str(script), json.dumps(names)], copy_root, timeout, env.run_env(copy_root, extra_path), merge_stderr=False)
+        except OSError as exc:
             raise ProbeFailed(f"{env.python} did not run ({exc})") from None
-    if done.returncode != 0:
-        last = (done.stderr.strip().splitlines() or [f"exit code {done.returncode}"])[-1]
-        raise ProbeFailed(f"{env.python} did not run ({last})")
+    if done.exit_code != 0 or done.timed_out:
+        raise ProbeFailed(f"{env.python} did not run (exit code {done.exit_code})")
     try:
-        data = json.loads(done.stdout.strip().splitlines()[-1])
+        data = json.loads(done.output.strip().splitlines()[-1])
     except (ValueError, IndexError):
         raise ProbeFailed(f"{env.python} printed no answer; is it a Python interpreter?") from None
     return Probe(str(data["version"]), bool(data["pytest"]), data["coverage"], dict(data["modules"]))

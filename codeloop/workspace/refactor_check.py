@@ -84,11 +84,12 @@ def _check_is_possible(result: Any) -> None:
 def _differential(workdir: Path, rel: str, result: Any) -> str:
     import tempfile
 
+    from codeloop.containment import session
     from codeloop.core.refactor.differential import check_script, parameter_annotations
     from codeloop.runners.base import run_shell
 
     plan = result.plan
-    with tempfile.TemporaryDirectory(prefix="codeloop-check-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="check-", dir=session.current().folder) as tmp:
         before = Path(tmp) / "before.py"
         before.write_text(result.changes.files[0].before, encoding="utf-8")
         script = Path(tmp) / "check.py"

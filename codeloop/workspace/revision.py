@@ -12,9 +12,9 @@ import io
 import shutil
 import subprocess
 import tarfile
-import tempfile
 from pathlib import Path
 
+from codeloop.containment import session
 from codeloop.errors import UsageError
 
 _DIFF = ["diff", "--no-color", "--no-ext-diff", "-U3", "--src-prefix=a/", "--dst-prefix=b/"]
@@ -39,7 +39,7 @@ class Version:
         self.top = top
         self.old_rev = old_rev  # what the change is compared against (None: nothing before)
         self.label = label
-        self._base = Path(tempfile.mkdtemp(prefix="codeloop-review-"))
+        self._base = session.current().new_folder("review-")
         self.root = self._base / top.name
         self.root.mkdir()
 

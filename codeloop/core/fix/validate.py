@@ -24,6 +24,7 @@ class SandboxLike(Protocol):
 
 class Sandboxes(Protocol):
     files: list[str]
+    links: set[str]  # the files that are symbolic links
 
     def sandbox(self) -> AbstractContextManager[SandboxLike]: ...
 
@@ -34,11 +35,16 @@ class Sandboxes(Protocol):
     def read(self, rel: str) -> str: ...
 
 
-def forbidden_reason(candidate: Candidate, known: set[str], language_for: Callable[[str], Language | None]) -> str | None:
-    """Why a candidate may not be applied at all: it touches tests or invents files."""
+def forbidden_reason(
+    candidate: Candidate, known: set[str], language_for: Callable[[str], Language | None], links: frozenset[str] | set[str] = frozenset()
+) -> str | None:
+    """Why a candidate may not be applied at all: it touches tests, invents files, or edits a
+    symbolic link (applied, it would write outside the tree or change where a link points)."""
     for change in candidate.changes.files:
         if change.path not in known:
             return f"creates a new file {change.path}"
+        if change.path in links:
+            return f"edits {change.path}, a symbolic link"
         language = language_for(change.path)
         if language is None:
             return f"edits {change.path}, which is not source code codeloop understands"
@@ -117,7 +123,7 @@ class Validator:
         return max(5.0, min(limit or self.full_timeout, self.deadline - self.clock()))
 
     def __call__(self, candidate: Candidate) -> Verdict:
-        reason = forbidden_reason(candidate, self.known, self.language_for)
+        reason = forbidden_reason(candidate, self.known, self.language_for, self.pool.links)
         if reason is not None:
             return Verdict(False, None, "forbidden", reason)
         with self.pool.sandbox() as box, box.applied(candidate.changes.new_texts()):

@@ -10,7 +10,6 @@ test + ``check(entry_point)``) ourselves, in a fresh isolated Python with a time
 from __future__ import annotations
 
 import functools
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,14 +22,14 @@ def check_program(problem: dict[str, Any], completion: str) -> str:
 
 
 def run_check_program(problem: dict[str, Any], completion: str, timeout: float = 10.0) -> bool:
-    with tempfile.TemporaryDirectory(prefix="codeloop-he-") as tmp:
+    from codeloop.containment import session
+    from codeloop.runners.base import run_contained
+
+    with tempfile.TemporaryDirectory(prefix="he-", dir=session.current().folder) as tmp:
         path = Path(tmp) / "check.py"
         path.write_text(check_program(problem, completion))
-        try:
-            proc = subprocess.run([sys.executable, "-I", str(path)], cwd=tmp, capture_output=True, timeout=timeout)
-        except subprocess.TimeoutExpired:
-            return False
-    return proc.returncode == 0
+        run = run_contained([sys.executable, "-I", str(path)], Path(tmp), timeout)
+    return run.exit_code == 0 and not run.timed_out
 
 
 @functools.cache

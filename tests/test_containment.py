@@ -1,0 +1,159 @@
+"""Test runs are contained: real processes, real escapes attempted."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from codeloop.containment import procs, session
+from codeloop.containment.environment import child_env
+from codeloop.runners.base import run_contained, run_shell
+
+# A grandchild that double-forks and calls setsid(): out of the run's process group and
+# session, re-parented away from the shell. It writes its pid, then sleeps.
+DETACH = (
+    f"{sys.executable} -c \"import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+    "        open('escapee.pid', 'w').write(str(os.getpid()))\n        time.sleep(300)\""
+)
+
+
+def _wait_for(path: Path, seconds: float = 10.0) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if path.is_file() and path.read_text():
+            return path.read_text()
+        time.sleep(0.02)
+    raise AssertionError(f"{path} never appeared")
+
+
+def _gone(pid: int, seconds: float = 5.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if not procs.is_alive(pid, None):
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_detached_child_does_not_outlive_its_run(tmp_path: Path) -> None:
+    result = run_shell(f"{DETACH}; sleep 0.3", tmp_path, timeout=30)
+    assert result.exit_code == 0, result.output
+    pid = int(_wait_for(tmp_path / "escapee.pid"))
+    assert _gone(pid), "the double-forked, setsid() child survived the run"
+
+
+def test_a_timeout_kills_the_whole_tree_detached_children_included(tmp_path: Path) -> None:
+    started = time.monotonic()
+    result = run_shell(f"{DETACH}; for i in 1 2 3 4 5 6 7 8; do sleep 100 & done; sleep 100", tmp_path, timeout=2)
+    assert result.timed_out and result.exit_code == 124
+    assert time.monotonic() - started < 15
+    assert _gone(int(_wait_for(tmp_path / "escapee.pid")))
+    assert not procs.marked(session.current().id)
+
+
+def test_fifty_sleeping_children_do_not_outlive_the_run(tmp_path: Path) -> None:
+    run_shell("for i in $(seq 50); do (sleep 300 &) ; done; true", tmp_path, timeout=30)
+    assert not procs.marked(session.current().id)
+
+
+def test_secrets_do_not_reach_the_candidate_and_home_tmp_are_its_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_home = Path(os.environ["HOME"])
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-must-not-leak")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-must-not-leak")
+    monkeypatch.setenv("GITHUB_TOKEN", "ghp-must-not-leak")
+    monkeypatch.setenv("PYTHONAUTHTOKEN", "py-must-not-leak")
+    monkeypatch.setenv("LC_ALL", "C.UTF-8")
+    monkeypatch.setenv("VIRTUAL_ENV", "/some/venv")
+    script = (
+        "env > env.txt; echo home > \"$HOME/written-at-home\"; echo tmp > \"$TMPDIR/written-in-tmp\"; "
+        "python3 -c 'import tempfile; print(tempfile.gettempdir())' > gettempdir.txt"
+    )
+    result = run_shell(script, tmp_path, timeout=30, extra_env={"PYTHONPATH": "/codeloop/plugin", "CODELOOP_SBFL_DATA": "/x"})
+    assert result.exit_code == 0, result.output
+    env = dict(line.split("=", 1) for line in (tmp_path / "env.txt").read_text().splitlines() if "=" in line)
+    assert "must-not-leak" not in (tmp_path / "env.txt").read_text()
+    assert env["PATH"] == os.environ["PATH"] and env["LC_ALL"] == "C.UTF-8" and env["VIRTUAL_ENV"] == "/some/venv"
+    assert env["PYTHONPATH"] == "/codeloop/plugin" and env["CODELOOP_SBFL_DATA"] == "/x"  # codeloop's own values pass
+    run_folder = str(session.current().folder)
+    assert env["HOME"].startswith(run_folder) and env["TMPDIR"].startswith(run_folder)
+    assert (tmp_path / "gettempdir.txt").read_text().strip().startswith(run_folder)
+    # What the run wrote at "home" and in its temp folder went away with the run.
+    assert not Path(env["HOME"]).exists() and not Path(env["TMPDIR"]).exists()
+    assert not (real_home / "written-at-home").exists()
+
+
+def test_pass_env_lets_a_user_hand_over_a_variable_on_purpose() -> None:
+    source = {"PATH": "/bin", "DJANGO_SETTINGS_MODULE": "site.settings", "DATABASE_URL": "postgres://u:p@h/db",
+              "CODELOOP_PASS_ENV": "DJANGO_SETTINGS_MODULE", "PYTEST_ADDOPTS": "-x"}
+    env = child_env(source, "/h", "/t", "run-1")
+    assert env["DJANGO_SETTINGS_MODULE"] == "site.settings"
+    assert "DATABASE_URL" not in env and "PYTEST_ADDOPTS" not in env
+    assert env["HOME"] == "/h" and env["TMPDIR"] == "/t" and env["CODELOOP_RUN"] == "run-1"
+
+
+def test_resource_limits_are_set_in_the_child(tmp_path: Path) -> None:
+    result = run_shell("cat /proc/self/limits", tmp_path, timeout=30)
+    limits = {line[:26].strip(): line[26:].split() for line in result.output.splitlines()[1:]}
+    assert limits["Max cpu time"][0] == str(2 * 30 + 60)
+    assert limits["Max core file size"][0] == "0"
+    assert limits["Max address space"][0] != "unlimited"
+    assert limits["Max processes"][0] != "unlimited"
+
+
+def _network_isolation_permitted() -> bool:
+    probe = run_shell("cat /proc/net/dev", Path("/"), timeout=30).output
+    interfaces = [line.split(":")[0].strip() for line in probe.splitlines()[2:]]
+    return interfaces == ["lo"]
+
+
+def test_the_candidate_cannot_reach_a_server_outside_but_can_serve_on_loopback(tmp_path: Path) -> None:
+    if not _network_isolation_permitted():
+        pytest.skip("this OS permits no network namespace here (see README: test runs keep the network)")
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    port = server.getsockname()[1]
+    got: list[bytes] = []
+
+    def accept() -> None:
+        server.settimeout(15)
+        try:
+            conn, _ = server.accept()
+            got.append(conn.recv(100))
+        except OSError:
+            pass
+
+    listener = threading.Thread(target=accept)
+    listener.start()
+    leak = (
+        "import os, socket\n"
+        "try:\n"
+        f"    s = socket.create_connection(('127.0.0.1', {port}), timeout=3); s.sendall(os.environ.get('OPENAI_API_KEY', 'none').encode()); print('SENT')\n"
+        "except OSError as e:\n    print('BLOCKED', e)\n"
+        "srv = socket.socket(); srv.bind(('127.0.0.1', 0)); srv.listen(); c = socket.create_connection(srv.getsockname()); print('LOOPBACK OK')\n"
+    )
+    (tmp_path / "leak.py").write_text(leak)
+    result = run_shell(f"{sys.executable} leak.py", tmp_path, timeout=30)
+    server.close()
+    listener.join()
+    assert "BLOCKED" in result.output and "LOOPBACK OK" in result.output, result.output
+    assert got == []
+
+
+def test_network_opt_out_keeps_the_network(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(session.NETWORK_OPT_OUT, "1")
+    result = run_shell("cat /proc/net/dev", tmp_path, timeout=30)
+    own = open("/proc/net/dev").read().splitlines()[2:]
+    assert len(result.output.splitlines()[2:]) == len(own)
+
+
+def test_run_contained_feeds_stdin_and_keeps_stderr_apart(tmp_path: Path) -> None:
+    code = "import sys; sys.stderr.write('noise'); print(sys.stdin.read().upper())"
+    result = run_contained([sys.executable, "-c", code], tmp_path, timeout=30, input=b"abc", merge_stderr=False)
+    assert result.output.strip() == "ABC"
