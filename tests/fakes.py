@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
 from codeloop.models.base import Completion, CompletionRequest
 
 
@@ -25,3 +31,34 @@ class ScriptedBackend:
         self.history.append(request)
         texts = [self.answers.pop(0) if self.answers else "" for _ in range(request.n)]
         return Completion(texts=texts, prompt_tokens=10, prompt_tokens_evaluated=10, completion_tokens=5 * request.n, seconds=0.01)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    answer_for: Callable[[str], str] = staticmethod(lambda prompt: "")
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        text = self.answer_for(body["messages"][-1]["content"])
+        data = json.dumps({"choices": [{"message": {"content": text}, "finish_reason": "stop"}],
+                           "usage": {"prompt_tokens": 50, "completion_tokens": 20}}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def scripted_openai_server(answer_for: Callable[[str], str]) -> Iterator[str]:
+    """An OpenAI-compatible server on localhost answering ``answer_for(last message)``:
+    a scripted model for CLI runs (``--backend openai --base-url URL``). Yields the URL."""
+    handler = type("H", (_Handler,), {"answer_for": staticmethod(answer_for)})
+    httpd = HTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}/v1"
+    finally:
+        httpd.shutdown()

@@ -5,46 +5,19 @@ A tiny HTTP server in the test answers with fixed code, so the success paths of
 are checked as a user runs them, without the embedded model. Names say "scripted".
 """
 
+import contextlib
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 
 from tests.conftest import git, make_repo, run_cli
-
-
-class _Handler(BaseHTTPRequestHandler):
-    answer_for = staticmethod(lambda prompt: "")
-
-    def do_POST(self):  # noqa: N802 (http.server's naming)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        text = self.answer_for(body["messages"][-1]["content"])
-        data = json.dumps({"choices": [{"message": {"content": text}, "finish_reason": "stop"}],
-                           "usage": {"prompt_tokens": 50, "completion_tokens": 20}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def log_message(self, *args):
-        pass
+from tests.fakes import scripted_openai_server
 
 
 @pytest.fixture
 def server():
-    def start(answer_for):
-        handler = type("H", (_Handler,), {"answer_for": staticmethod(answer_for)})
-        httpd = HTTPServer(("127.0.0.1", 0), handler)
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        started.append(httpd)
-        return f"http://127.0.0.1:{httpd.server_port}/v1"
-
-    started = []
-    yield start
-    for httpd in started:
-        httpd.shutdown()
+    with contextlib.ExitStack() as stack:
+        yield lambda answer_for: stack.enter_context(scripted_openai_server(answer_for))
 
 
 STUB = 'def add(a, b):\n    """Return the sum.\n\n    >>> add(1, 2)\n    3\n    """\n    ...\n'

@@ -10,7 +10,7 @@ import pytest
 from codeloop.core.refactor import RefactorRefused
 from codeloop.core.refactor.differential import check_script
 from codeloop.core.refactor.extract import extract_method, name_suggestions
-from codeloop.errors import UsageError
+from codeloop.core.errors import InvalidInput
 
 
 def test_crlf_files_keep_crlf():
@@ -23,8 +23,9 @@ def test_refused_is_a_refused_error_and_lines_past_the_end_are_usage():
     from codeloop.errors import RefusedError
 
     assert issubclass(RefactorRefused, RefusedError)
-    with pytest.raises(UsageError, match="past the end of the file"):
+    with pytest.raises(InvalidInput, match="past the end of the file") as bad:
         extract_method("def f():\n    return 1\n", "m.py", 2, 9, name="g")
+    assert bad.value.what == "lines" and "--lines" not in str(bad.value)  # the CLI names its flag
     with pytest.raises(RefactorRefused, match="does not parse as Python"):
         extract_method("def f(:\n    return 1\n", "m.py", 2, 2, name="g")
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from codeloop.analysis.languages import language_for_path
+from codeloop.plugins import language_for_path
 from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.fix.context import Candidate
 from codeloop.core.fix.validate import Validator

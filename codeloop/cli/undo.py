@@ -3,23 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from codeloop.cli.common import fail_refused, fail_usage
-from codeloop.errors import RefusedError, UsageError
+from codeloop.cli.drive import Driver, quiet_view
 
 
-def undo(path: Path = typer.Argument(Path("."), help="A folder inside the git work tree.")) -> None:
+def undo(
+    path: Path = typer.Argument(Path("."), help="A folder inside the git work tree."),
+    json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
+) -> None:
     """Revert the last change codeloop applied (refuses if you edited those files since)."""
     from codeloop.workspace import checkpoint
     from codeloop.workspace.git import find_project
 
-    try:
+    driver = Driver("undo", json_out, view=quiet_view)
+    with driver:
         root = find_project(path)
         restored = checkpoint.undo(root)
-    except UsageError as exc:
-        fail_usage(str(exc))
-    except RefusedError as exc:
-        fail_refused(str(exc))
-    typer.echo("restored: " + ", ".join(restored), err=True)
+
+        def show(out: Any, err: Any) -> None:
+            err.print("restored: " + ", ".join(restored), markup=False, highlight=False)
+
+        driver.finish({"status": "restored", "root": str(root), "files": restored}, 0, show)
