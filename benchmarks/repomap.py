@@ -63,7 +63,7 @@ def prepare_tree() -> Path:
 
 
 def indexable_files(root: Path) -> list[str]:
-    from codeloop.analysis.languages import language_for_path
+    from codeloop.plugins import language_for_path
     from codeloop.workspace.git import visible_files
 
     return [f for f in visible_files(root) if language_for_path(f) is not None]
@@ -89,7 +89,7 @@ def _peak_mb(cpu_start: float) -> dict[str, float]:
 def child_floor(root: Path) -> dict[str, object]:
     import tree_sitter
 
-    from codeloop.analysis.languages import language_for_path
+    from codeloop.plugins import language_for_path
 
     files = indexable_files(root)
     parsers: dict[str, tree_sitter.Parser] = {}

@@ -39,7 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from benchmarks.humanevalfix import DEFAULT_DATA, load_tasks, visible_test  # noqa: E402
-from codeloop.analysis.languages import language_for_path  # noqa: E402
+from codeloop.plugins import language_for_path  # noqa: E402
 from codeloop.core.review.diffs import parse_diff  # noqa: E402
 from codeloop.core.review.engine import ReviewInput, ReviewOptions, review  # noqa: E402
 from codeloop.core.review.model_review import ModelReviewer  # noqa: E402

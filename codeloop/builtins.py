@@ -1,10 +1,13 @@
-"""Built-in backends, languages and runners, registered through the public hooks."""
+"""Built-in backends, languages, runners, mutants and extractors, registered through the
+public hooks (the same an outside plugin implements)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from codeloop.hookspecs import hookimpl
+
+# ``register`` is typed in hookspecs.py; Any here keeps these imports lazy.
 
 
 @hookimpl

@@ -97,16 +97,24 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
 
 def run_repair(repo: Path, tiers: list, options, command: str = "python -m pytest -q", workers: int = 1, cache=None):  # type: ignore[no-untyped-def]
     """Drive the repair loop on ``repo`` to the end: (FixResult, every event it yielded)."""
-    from codeloop.analysis.languages import language_for_path
-    from codeloop.cli.fix import drive
     from codeloop.core.fix.loop import repair
+    from codeloop.plugins import language_for_path
     from codeloop.runners.pytest_runner import PytestRunner
     from codeloop.workspace.sandbox import SandboxPool
 
     events: list = []
     with SandboxPool(repo, size=workers) as pool:
-        result = drive(repair(pool, PytestRunner(command), tiers, language_for_path, options, cache), events.append)
+        result = drain(repair(pool, PytestRunner(command), tiers, language_for_path, options, cache), events.append)
     return result, events
+
+
+def drain(loop, handle=lambda event: None):  # type: ignore[no-untyped-def]
+    """Run a core generator to its end (no answers to questions), each event to ``handle``."""
+    while True:
+        try:
+            handle(next(loop))
+        except StopIteration as stop:
+            return stop.value
 
 
 @pytest.fixture(scope="session")

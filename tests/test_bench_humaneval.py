@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from codeloop.core.benchmark import humaneval as he
-from codeloop.runners import humaneval_judge
+from codeloop_bench import humaneval as he
+from codeloop_bench import judge as humaneval_judge
 from codeloop.runners.pyexec import call_outputs
 
 from tests.conftest import run_cli

@@ -8,7 +8,7 @@ import json
 import shlex
 import sys
 
-from codeloop.analysis.languages import language_for_path
+from codeloop.plugins import language_for_path
 from codeloop.cli.fix import generators_for
 from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.events import TierProgress

@@ -2,7 +2,7 @@
 
 import functools
 
-from codeloop.analysis.languages import language_for_path
+from codeloop.plugins import language_for_path
 from codeloop.core.fix.localize import Localizer
 from codeloop.runners.base import TestFailure, TestReport
 from codeloop.workspace.git import visible_files

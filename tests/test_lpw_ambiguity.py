@@ -1,6 +1,7 @@
 """The ambiguity detector on a deliberately ambiguous spec ("round x": half up? down? banker's?)."""
 
 from codeloop.cli import generate_flow
+from codeloop.cli.drive import Driver
 from codeloop.core.lpw.ambiguity import find_disagreement, parameter_strategies, probe_calls
 from codeloop.core.lpw.loop import GenOptions
 from codeloop.core.lpw.spec import from_stub
@@ -41,10 +42,14 @@ def test_passing_programs_that_disagree_give_a_targeted_question_and_a_majority(
 
 
 def run_flow(tmp_path, answers, ask):
+    """The flow driven by the CLI's own Driver; ``ask`` answers its question (None: no answer channel)."""
     repo = make_repo(tmp_path / "r", {"nums.py": AMBIGUOUS})
     backend = ScriptedBackend(answers)
     options = GenOptions(plan=False, want_passing=3, temperature=0.8)
-    outcome = generate_flow.run("%s::rnd" % (repo / "nums.py"), None, None, None, [], options, lambda: backend, ask)
+    driver = Driver("generate")
+    driver.answers = ask
+    with driver:
+        outcome = generate_flow.run("%s::rnd" % (repo / "nums.py"), None, None, None, [], options, lambda: backend, driver.drive)
     return repo, outcome, backend
 
 
@@ -61,9 +66,9 @@ def test_scripted_non_interactive_run_reports_the_disagreement_and_takes_the_maj
 def test_scripted_the_users_answer_picks_the_program_that_agrees_with_it(tmp_path):
     asked = []
 
-    def ask(console, disagreement):
-        asked.append(disagreement)
-        return next(o for o, n in disagreement.answers if n == 1)  # the minority: int(x) truncation
+    def ask(question):
+        asked.append(question)
+        return next(o.id for o in question.options if o.detail == "1 program")  # the minority: int(x) truncation
 
     _, outcome, _ = run_flow(tmp_path, list(READINGS), ask)
     assert len(asked) == 1 and outcome.resolved == "user"
@@ -72,7 +77,7 @@ def test_scripted_the_users_answer_picks_the_program_that_agrees_with_it(tmp_pat
 
 def test_scripted_an_answer_no_program_gives_regenerates_with_it_as_a_visible_example(tmp_path):
     fix = "    return int(x) + 1 if x % 1 else int(x)\n```"
-    _, outcome, backend = run_flow(tmp_path, list(READINGS) + [fix], lambda console, d: "999")
+    _, outcome, backend = run_flow(tmp_path, list(READINGS) + [fix], lambda question: "999")
     assert outcome.status == "failed"  # 999 is no ceiling of anything: the regenerated program fails it
     last = backend.history[-1].messages[-1].content
     assert "returns 999" in last and outcome.result.stats.programs >= 1

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from codeloop.analysis.languages import language_for_path
+from codeloop.plugins import language_for_path
 from codeloop.cli.fix import generators_for
 from codeloop.core.changes import FileChange
 from codeloop.core.events import Note

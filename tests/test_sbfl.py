@@ -150,7 +150,7 @@ def test_the_plugin_and_the_report_agree_on_the_hung_marker():
 
 
 def test_lines_outside_the_projects_packages_rank_below_it():
-    from codeloop.analysis.languages import language_for_path
+    from codeloop.plugins import language_for_path
     from codeloop.core.fix.loop import _ranking
 
     spectrum = Spectrum({("tools/gen.py", 3): frozenset({"t"}), ("src/pkg/core.py", 9): frozenset({"t", "u"})}, frozenset({"t"}), frozenset({"u"}))

@@ -149,7 +149,8 @@ def test_tags_golden(name):
 
 
 def test_every_builtin_language_is_registered_with_a_compiling_query():
-    from codeloop.analysis.languages import language_for_path, query_for
+    from codeloop.analysis.languages import query_for
+    from codeloop.plugins import language_for_path
 
     languages = plugins.languages()
     assert {"python", "javascript", "typescript", "tsx", "java", "go"} <= set(languages)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codeloop.analysis.languages import Language
+from codeloop.analysis.languages import TreeSitterLanguage
 
 
 def _grammar() -> Any:
@@ -19,7 +19,7 @@ _PREDECLARED = """
     append cap clear close complex copy delete imag len make max min new panic print println real recover
 """
 
-GO = Language(
+GO = TreeSitterLanguage(
     name="go",
     extensions=(".go",),
     grammar=_grammar,

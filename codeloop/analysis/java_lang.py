@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codeloop.analysis.languages import Language
+from codeloop.analysis.languages import TreeSitterLanguage
 
 
 def _grammar() -> Any:
@@ -13,7 +13,7 @@ def _grammar() -> Any:
     return tree_sitter_java.language()
 
 
-JAVA = Language(
+JAVA = TreeSitterLanguage(
     name="java",
     extensions=(".java",),
     grammar=_grammar,

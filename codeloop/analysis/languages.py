@@ -1,4 +1,7 @@
-"""What a language plugin provides, and lookup of the language for a path."""
+"""What a language plugin provides: the Language protocol and the tree-sitter record the
+built-in languages use. Which language a path has is the registry's business
+(``codeloop.plugins.language_for_path``), so this module imports no plugin code.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -24,9 +27,42 @@ class FunctionSpan:
     indent: str  # leading whitespace of the def line (decorators included in the span)
 
 
+class Language(Protocol):
+    """What codeloop needs to know about a language (registered through the
+    ``register_languages`` hook). Must be hashable: parsers and queries are cached per
+    language. ``grammar()`` returns the tree-sitter Language capsule, loaded lazily."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def extensions(self) -> tuple[str, ...]: ...
+
+    @property
+    def test_file_globs(self) -> tuple[str, ...]: ...
+
+    @property
+    def function_node_types(self) -> tuple[str, ...]: ...
+
+    @property
+    def class_node_types(self) -> tuple[str, ...]: ...
+
+    @property
+    def extra(self) -> dict[str, Any]: ...  # per-language facts, e.g. "syntax_ok", "ignored_references"
+
+    def grammar(self) -> Any: ...
+
+    def __hash__(self) -> int: ...
+
+    def is_test_file(self, relpath: str) -> bool: ...
+
+    def query_text(self, kind: str) -> str: ...
+
+
 @dataclass(frozen=True)
-class Language:
-    """A language plugin: its grammar plus the few facts codeloop needs about it.
+class TreeSitterLanguage:
+    """A Language from a tree-sitter grammar and ``.scm`` query files shipped as package
+    data (every built-in language is one).
 
     ``grammar`` returns the tree-sitter Language capsule lazily so that importing a
     plugin never loads a grammar the run does not use.
@@ -69,13 +105,3 @@ def query_for(language: Language, kind: str) -> Any:
     import tree_sitter
 
     return tree_sitter.Query(tree_sitter.Language(language.grammar()), language.query_text(kind))
-
-
-def language_for_path(relpath: str) -> Language | None:
-    from codeloop import plugins
-
-    suffix = PurePosixPath(relpath).suffix
-    for language in plugins.languages().values():
-        if suffix in language.extensions:
-            return language
-    return None

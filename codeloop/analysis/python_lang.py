@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 from typing import Any
 
-from codeloop.analysis.languages import Language
+from codeloop.analysis.languages import TreeSitterLanguage
 
 
 def _compiles(text: str) -> bool:
@@ -23,7 +23,7 @@ def _grammar() -> Any:
     return tree_sitter_python.language()
 
 
-PYTHON = Language(
+PYTHON = TreeSitterLanguage(
     name="python",
     extensions=(".py",),
     grammar=_grammar,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from codeloop.analysis.languages import Language
+from codeloop.analysis.languages import TreeSitterLanguage
 
 
 def _typescript() -> Any:
@@ -23,7 +23,7 @@ _TEST_GLOBS = ("*.test.ts", "*.spec.ts", "*.test.tsx", "*.spec.tsx", "__tests__/
 _FUNCTIONS = ("function_declaration", "generator_function_declaration", "method_definition")
 _CLASSES = ("class_declaration", "abstract_class_declaration", "interface_declaration")
 
-TYPESCRIPT = Language(
+TYPESCRIPT = TreeSitterLanguage(
     name="typescript",
     extensions=(".ts", ".mts", ".cts"),
     grammar=_typescript,
@@ -32,7 +32,7 @@ TYPESCRIPT = Language(
     class_node_types=_CLASSES,
 )
 
-TSX = Language(
+TSX = TreeSitterLanguage(
     name="tsx",
     extensions=(".tsx",),
     grammar=_tsx,

@@ -7,7 +7,8 @@ import sys
 
 import typer
 
-from codeloop.cli import bench as bench_cmd
+from codeloop import plugins
+from codeloop.cli import apply as apply_cmd
 from codeloop.cli import commit_msg as commit_msg_cmd
 from codeloop.cli import doctor as doctor_cmd
 from codeloop.cli import fix as fix_cmd
@@ -32,9 +33,12 @@ app.command("map")(map_cmd.map_repo)
 app.command("review")(review_cmd.review)
 app.command("commit-msg")(commit_msg_cmd.commit_msg)
 app.command("generate")(generate_cmd.generate)
-app.add_typer(bench_cmd.app, name="bench")
 app.add_typer(model_cmd.app, name="model")
 app.command("doctor")(doctor_cmd.doctor)
+app.command("apply")(apply_cmd.apply)
+# Plugins add theirs last (e.g. `codeloop bench` from plugins/codeloop-bench): loading
+# their entry points imports only their hook modules, so --help stays fast.
+plugins.register_commands(app)
 
 
 def _interrupted(signum: int, frame: object) -> None:

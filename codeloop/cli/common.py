@@ -10,6 +10,7 @@ from typing import Any, NoReturn, overload
 
 import typer
 
+from codeloop.core.errors import InvalidInput
 from codeloop.errors import RefusedError, UsageError
 from codeloop.workspace.config import config_string, project_config
 
@@ -41,6 +42,16 @@ def fail_model(message: str, as_json: bool = False) -> NoReturn:
         print(json.dumps({"status": "error", "message": message, "model_error": message}))
     print(f"codeloop: {message}", file=sys.stderr)
     raise typer.Exit(1)
+
+
+# The CLI flag through which each input the core names reaches it.
+_FLAG_FOR = {"lines": "--lines", "name": "--name", "check": "--check"}
+
+
+def usage_error(exc: InvalidInput) -> UsageError:
+    """The core's InvalidInput as the CLI's one line, naming the flag."""
+    flag = _FLAG_FOR.get(exc.what)
+    return UsageError(f"{flag} {exc.problem}" if flag else exc.problem)
 
 
 @overload
@@ -142,4 +153,4 @@ def chosen_model(given: str | None, project: Path | None) -> Path | None:
 
 
 __all__ = ["RefusedError", "UsageError", "fail_usage", "fail_refused", "project_config", "test_command", "chosen_model", "user_config_file", "MODEL_HELP",
-           "check_model_loads", "configured_gpu_layers", "fail_model", "configured_model"]
+           "check_model_loads", "configured_gpu_layers", "fail_model", "usage_error", "configured_model"]

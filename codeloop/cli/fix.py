@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -16,7 +14,8 @@ if TYPE_CHECKING:
     from codeloop.analysis.languages import Language
     from codeloop.core.fix.mutants.base import MutationGenerator
 
-from codeloop.cli.common import MODEL_HELP, chosen_model, configured_gpu_layers, fail_refused, fail_usage
+from codeloop.cli.common import MODEL_HELP, chosen_model, configured_gpu_layers
+from codeloop.cli.drive import EVENTS_HELP, Driver
 from codeloop.errors import RefusedError, UsageError
 from codeloop.models.base import ModelError
 
@@ -26,7 +25,7 @@ def fix(
     test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command (default: [tool.codeloop] test-cmd, else '<the project's python> -m pytest -q')."),
     python: Optional[str] = typer.Option(None, "--python", help="The interpreter (or venv folder) that runs the tests (default: [tool.codeloop] python, the active venv, .venv/ or venv/ in the project, else python on PATH)."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing (with --json: the patch `codeloop apply` writes later)."),
     commit: bool = typer.Option(False, "--commit", help="Commit exactly the verified fix, with the message commit-msg writes (refused when something else is staged)."),
     time_budget: float = typer.Option(600.0, "--time-budget", help="Seconds for the whole run."),
     samples: int = typer.Option(8, "--samples", help="Model candidates per round."),
@@ -44,57 +43,67 @@ def fix(
     rank: bool = typer.Option(True, "--rank/--no-rank", help="When several one-token edits pass, keep searching briefly and apply the one the local model finds most natural (not with --no-model; --backend llamacpp only)."),
     test_timeout: Optional[float] = typer.Option(None, "--test-timeout", help="Seconds one test may run in the first run before it counts as hung and is stopped where it loops (default: a fifth of the budget, 10-120 s)."),
     gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Model layers llama.cpp offloads to the GPU (default: [tool.codeloop] gpu-layers, else all when the build supports offload; 0: CPU only)."),
+    events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP),
 ) -> None:
     """Repair the code so that the test command passes."""
-    from codeloop.analysis.languages import language_for_path
-    from codeloop.cli.render import EventRenderer, make_console, model_off_line, print_diff
+    driver = Driver("fix", json_out, events)
+    with driver:
+        _fix(driver, path, test_cmd, python, dry_run, commit, time_budget, samples, max_rounds, seed, model, backend, base_url,
+             model_name, temperature, explain, no_model, tiers_opt, workers, rank, test_timeout, gpu_layers)
+
+
+def _fix(
+    driver: Driver, path: Path, test_cmd: Optional[str], python: Optional[str], dry_run: bool, commit: bool, time_budget: float,
+    samples: int, max_rounds: int, seed: int, model: Optional[str], backend: str, base_url: Optional[str], model_name: Optional[str],
+    temperature: float, explain: bool, no_model: bool, tiers_opt: Optional[str], workers: int, rank: bool,
+    test_timeout: Optional[float], gpu_layers: Optional[int],
+) -> None:
+    from codeloop.cli.render import print_diff
+    from codeloop.core.events import ModelFailed
     from codeloop.core.fix.cheap_tier import CheapTier
     from codeloop.core.fix.context import FixOptions
     from codeloop.core.fix.loop import repair
     from codeloop.core.fix.model_tier import ModelTier
     from codeloop.models.factory import check_backend_options, make_backend
-    from codeloop.core.events import Note
+    from codeloop.plugins import language_for_path
     from codeloop.workspace.cache import SpectrumFiles
     from codeloop.workspace.commit import ensure_nothing_staged
     from codeloop.workspace.environment import generated_package_files, resolve_environment
     from codeloop.workspace.git import find_project, find_worktree, ignored_files, visible_files
+    from codeloop.workspace.patch import patch_payload
     from codeloop.workspace.sandbox import SandboxPool
     from codeloop.workspace.symbols import definition_finder
     from codeloop.workspace.test_setup import prepare_tests
 
-    try:
-        if samples < 1 or max_rounds < 1:
-            raise UsageError("--samples and --max-rounds must be at least 1")
-        if time_budget <= 0:
-            raise UsageError("--time-budget must be a positive number of seconds")
-        if test_timeout is not None and test_timeout <= 0:
-            raise UsageError("--test-timeout must be a positive number of seconds")
-        tier_names = _tier_names(tiers_opt, no_model)
-        root = find_project(path)
-        top = find_worktree(path)
-        visible = visible_files(root)
-        environment = resolve_environment(root, python, test_cmd, top=top, visible=visible)
-        if commit:
-            if dry_run:
-                raise UsageError("--commit and --dry-run exclude each other: drop one")
-            ensure_nothing_staged(top)
-        ranks = rank and not no_model and backend == "llamacpp"  # the local model judges plausible patches
-        model_path = None
-        gpu_layers = configured_gpu_layers(root, gpu_layers)
-        model_error = ""
-        if "model" in tier_names or ranks:
-            model_path = chosen_model(model, root) if backend == "llamacpp" else None
-            try:  # loads the GGUF in the run's model worker / asks the server: exit 2 if it cannot
-                check_backend_options(backend, model_path, base_url, probe=True, gpu_layers=gpu_layers)
-            except ModelError as exc:  # the build crashed, not the options: go on without the model
-                model_error = str(exc)
-    except UsageError as exc:
-        fail_usage(str(exc), json_out)
+    if samples < 1 or max_rounds < 1:
+        raise UsageError("--samples and --max-rounds must be at least 1")
+    if time_budget <= 0:
+        raise UsageError("--time-budget must be a positive number of seconds")
+    if test_timeout is not None and test_timeout <= 0:
+        raise UsageError("--test-timeout must be a positive number of seconds")
+    tier_names = _tier_names(tiers_opt, no_model)
+    root = find_project(path)
+    top = find_worktree(path)
+    visible = visible_files(root)
+    environment = resolve_environment(root, python, test_cmd, top=top, visible=visible)
+    if commit:
+        if dry_run:
+            raise UsageError("--commit and --dry-run exclude each other: drop one")
+        ensure_nothing_staged(top)
+    ranks = rank and not no_model and backend == "llamacpp"  # the local model judges plausible patches
+    model_path = None
+    gpu_layers = configured_gpu_layers(root, gpu_layers)
+    model_error = ""
+    if "model" in tier_names or ranks:
+        model_path = chosen_model(model, root) if backend == "llamacpp" else None
+        try:  # loads the GGUF in the run's model worker / asks the server: exit 2 if it cannot
+            check_backend_options(backend, model_path, base_url, probe=True, gpu_layers=gpu_layers)
+        except ModelError as exc:  # the build crashed, not the options: go on without the model
+            model_error = str(exc)
 
     options = FixOptions(samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain, temperature=temperature, test_timeout=test_timeout)
-    console = make_console()
     if model_error:
-        console.print(model_off_line(model_error), markup=False)
+        driver.handle(ModelFailed(model_error))
         tier_names = [name for name in tier_names if name != "model"]
         ranks = False
     n_workers = workers if workers > 0 else max(1, os.cpu_count() or 1)
@@ -106,50 +115,37 @@ def fix(
     }
     tiers = [available[name]() for name in tier_names]
     extras = generated_package_files(root, ignored_files(root), visible, environment.import_roots)
-    try:
-        with SandboxPool(root, size=n_workers, extras=extras) as pool, definition_finder(root) as find_definitions, EventRenderer(console) as renderer:
-            tests = prepare_tests(environment, pool, visible + extras, pool.scratch)
-            renderer.handle(Note(f"tests: {environment.test_command} (python from {environment.python_source})"))
-            for note in tests.notes:
-                renderer.handle(Note(note))
-            loop = repair(pool, tests.runner, tiers, language_for_path, options, SpectrumFiles(root), find_definitions, tests.setup_check, tests.package_files)  # type: ignore[arg-type]
-            result = drive(loop, renderer.handle)
-        result.model_error = result.model_error or model_error
-        applied = _apply(root, result, dry_run, (top, root) if commit else None)
-    except KeyboardInterrupt:
-        # Typer would exit 130 silently; say what the user most wants to know.
-        print("codeloop: interrupted; your working tree is unchanged", file=sys.stderr)
-        raise typer.Exit(130) from None
-    except UsageError as exc:
-        fail_usage(str(exc), json_out)
-    except Exception as exc:  # a bug of ours: say so, keep the tree as it was
-        import traceback
-
-        traceback.print_exc()
-        fail_refused(f"internal error ({type(exc).__name__}: {exc}); nothing was changed", json_out)
+    with SandboxPool(root, size=n_workers, extras=extras) as pool, definition_finder(root) as find_definitions:
+        tests = prepare_tests(environment, pool, visible + extras, pool.scratch)
+        driver.note(f"tests: {environment.test_command} (python from {environment.python_source})")
+        for note in tests.notes:
+            driver.note(note)
+        loop = repair(pool, tests.runner, tiers, language_for_path, options, SpectrumFiles(root), find_definitions, tests.setup_check, tests.package_files)  # type: ignore[arg-type]
+        result = driver.drive(loop)
+    result.model_error = result.model_error or model_error
+    applied = _apply(root, result, dry_run, (top, root) if commit else None)
 
     if result.status == "setup-error":
-        fail_usage(result.message, json_out)
+        driver.fail(result.message, 2)
     committed = _commit(top, root, result, no_model, model_path) if commit and applied else None
     if commit and applied and committed is None:
         applied = False  # the commit failed and the fix was taken back (see _commit)
-    if json_out:
-        payload = result.to_dict()
-        payload["applied"] = applied
-        if commit:
-            payload["commit"] = committed
-        payload.update(environment.describe())
-        print(json.dumps(payload))
-    else:
-        out = make_console(stderr=False)
+    payload = result.to_dict()
+    payload["applied"] = applied
+    if commit:
+        payload["commit"] = committed
+    if dry_run and result.status == "fixed" and result.changes is not None:
+        payload["patch"] = patch_payload(root, result.changes, "fix")  # what `codeloop apply` writes later
+    payload.update(environment.describe())
+
+    def show(out: Any, err: Any) -> None:
         if result.changes is not None and result.status == "fixed":
             print_diff(out, result.changes.diff())
-        console.print(_summary(result, applied, dry_run), markup=False)
+        err.print(_summary(result, applied, dry_run), markup=False)
         if committed:
-            console.print(f"Committed as {committed[:12]} (git show {committed[:12]}).", markup=False)
-    if result.status in ("fixed", "passing"):
-        raise typer.Exit(0)
-    raise typer.Exit(1)
+            err.print(f"Committed as {committed[:12]} (git show {committed[:12]}).", markup=False)
+
+    driver.finish(payload, 0 if result.status in ("fixed", "passing") else 1, show)
 
 
 def _commit(top: Path, root: Path, result: Any, no_model: bool, model: Optional[Path]) -> str | None:
@@ -189,15 +185,6 @@ def _code_scorer(model: Path | None, gpu_layers: Optional[int], deadline: float)
     from codeloop.models.scoring import LlamaCppScorer
 
     return LlamaCppScorer(model or default_model_path(), default_threads(), gpu_layers, deadline).log_likelihood
-
-
-def drive(loop: Generator[Any, None, Any], handle: Callable[[Any], None]) -> Any:
-    """Run a core generator to the end, handing every event to ``handle``; its return value."""
-    while True:
-        try:
-            handle(next(loop))
-        except StopIteration as stop:
-            return stop.value
 
 
 def _apply(root: Path, result: Any, dry_run: bool, commit_in: tuple[Path, Path] | None = None) -> bool:

@@ -3,14 +3,14 @@ visible tests pass; apply only a version that passes them."""
 
 from __future__ import annotations
 
-import json
 import sys
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import MODEL_HELP, chosen_model, configured_gpu_layers, fail_model, fail_refused, fail_usage
+from codeloop.cli.common import MODEL_HELP, chosen_model, configured_gpu_layers
+from codeloop.cli.drive import EVENTS_HELP, Driver
 from codeloop.errors import RefusedError, UsageError
 from codeloop.models.base import ModelError
 
@@ -22,7 +22,7 @@ def generate(
     signature: Optional[str] = typer.Option(None, "--signature", help="With --spec: the def line, e.g. 'def slug(text: str) -> str'."),
     test: list[Path] = typer.Option([], "--test", help="Visible test file(s) (default: the docstring's examples and project tests that call the function)."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing (with --json: the patch `codeloop apply` writes later)."),
     plans: int = typer.Option(3, "--plans", help="Plans to sample (1: LPW, more: SLPW)."),
     plan: Optional[bool] = typer.Option(None, "--plan/--no-plan", help="Plan first (LPW), or sample code straight from the stub. Default: off for the embedded 135M model (planning does not pay there; see README), on otherwise."),
     verify: bool = typer.Option(True, "--verify/--no-verify", help="Walk each plan on a visible example before coding."),
@@ -38,13 +38,17 @@ def generate(
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
     gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Model layers llama.cpp offloads to the GPU (default: [tool.codeloop] gpu-layers, else all when the build supports offload; 0: CPU only)."),
+    events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP + " Answers to its question come on stdin, one JSON line each, when stdin is not a terminal."),
 ) -> None:
     """Generate a function body that passes the visible tests."""
     from codeloop.cli import generate_flow as flow
+    from codeloop.cli.drive import events_answer_channel, stdin_answers
+    from codeloop.cli.render import EventRenderer, terminal_answers
     from codeloop.core.lpw.loop import GenOptions
     from codeloop.models.factory import check_backend_options, make_backend
 
-    try:
+    driver = Driver("generate", json_out, events)
+    with driver:
         if min(plans, candidates, token_budget) < 1 or debug_rounds < 0 or time_budget <= 0:
             raise UsageError("--plans, --candidates and --token-budget must be at least 1, --debug-rounds at least 0, --time-budget positive")
         if (target is None) == (spec_text is None):
@@ -54,31 +58,26 @@ def generate(
         project = _project_of(target or out or "")
         model_path = chosen_model(model, project) if backend == "llamacpp" else None
         gpu_layers = configured_gpu_layers(project, gpu_layers)
-        # Loads the GGUF in the run's model worker (or asks the server): exit 2 if it cannot.
-        check_backend_options(backend, model_path, base_url, probe=True, gpu_layers=gpu_layers)
-    except UsageError as exc:
-        fail_usage(str(exc), json_out)
-    except ModelError as exc:  # generation cannot do without the model
-        fail_model(f"cannot generate without the model: {exc}", json_out)
-    options = GenOptions(
-        plan=_plan_by_default(backend, model_path) if plan is None else plan, plans=plans, verify=verify, debug_rounds=debug_rounds, token_budget=token_budget,
-        time_budget=time_budget, temperature=temperature, seed=seed, want_passing=candidates,
-    )
-    backend_options: dict[str, Any] = {"model_path": model_path, "base_url": base_url, "model_name": model_name, "n_gpu_layers": gpu_layers}
-    factory = lambda: make_backend(backend, **backend_options)  # noqa: E731 (loaded only when needed)
-    interactive = ask and not json_out and sys.stdin.isatty() and sys.stderr.isatty()
-    try:
-        outcome = flow.run(target, spec_text, out, signature, test, options, factory, flow.ask_user if interactive else None)
-    except UsageError as exc:
-        fail_usage(str(exc), json_out)
-    except ModelError as exc:
-        fail_model(f"cannot generate without the model, nothing was changed: {exc}", json_out)
-    except Exception as exc:  # a bug of ours: say so, keep the tree as it was
-        import traceback
-
-        traceback.print_exc()
-        fail_refused(f"internal error ({type(exc).__name__}: {exc}); nothing was changed", json_out)
-    _finish(outcome, dry_run, json_out)
+        try:  # loads the GGUF in the run's model worker (or asks the server): exit 2 if it cannot
+            check_backend_options(backend, model_path, base_url, probe=True, gpu_layers=gpu_layers)
+        except ModelError as exc:  # generation cannot do without the model
+            driver.fail(f"cannot generate without the model: {exc}", 1, model_error=str(exc))
+        options = GenOptions(
+            plan=_plan_by_default(backend, model_path) if plan is None else plan, plans=plans, verify=verify, debug_rounds=debug_rounds, token_budget=token_budget,
+            time_budget=time_budget, temperature=temperature, seed=seed, want_passing=candidates,
+        )
+        backend_options: dict[str, Any] = {"model_path": model_path, "base_url": base_url, "model_name": model_name, "n_gpu_layers": gpu_layers}
+        factory = lambda: make_backend(backend, **backend_options)  # noqa: E731 (loaded only when needed)
+        # Who answers the question when passing programs disagree (no one: the majority).
+        if ask and events_answer_channel(driver):
+            driver.answers = stdin_answers(driver)
+        elif ask and not json_out and not driver.jsonl and sys.stdin.isatty() and sys.stderr.isatty() and isinstance(driver.view, EventRenderer):
+            driver.answers = terminal_answers(driver.view)
+        try:
+            outcome = flow.run(target, spec_text, out, signature, test, options, factory, driver.drive)
+        except ModelError as exc:
+            driver.fail(f"cannot generate without the model, nothing was changed: {exc}", 1, model_error=str(exc))
+        _finish(driver, outcome, dry_run)
 
 
 def _plan_by_default(backend: str, model: Optional[Path]) -> bool:
@@ -100,9 +99,10 @@ def _project_of(target: str) -> Optional[Path]:
         return None
 
 
-def _finish(outcome: Any, dry_run: bool, json_out: bool) -> None:
-    from codeloop.cli.render import make_console, print_diff
+def _finish(driver: Driver, outcome: Any, dry_run: bool) -> None:
+    from codeloop.cli.render import print_diff
     from codeloop.workspace import checkpoint
+    from codeloop.workspace.patch import patch_payload
 
     applied = False
     if outcome.status == "generated" and not dry_run:
@@ -113,10 +113,12 @@ def _finish(outcome: Any, dry_run: bool, json_out: bool) -> None:
             outcome.status, outcome.message = "failed", str(exc)
     payload = outcome.to_dict()
     payload["applied"] = applied
-    if json_out:
-        print(json.dumps(payload))
-    else:
+    if dry_run and outcome.status == "generated":
+        payload["patch"] = patch_payload(outcome.target.root, outcome.changes, "generate")
+
+    def show(out: Any, err: Any) -> None:
         if outcome.status == "generated":
-            print_diff(make_console(stderr=False), outcome.changes.diff())
-        make_console().print(outcome.summary(applied, dry_run), markup=False)
-    raise typer.Exit(0 if outcome.status == "generated" else 1)
+            print_diff(out, outcome.changes.diff())
+        err.print(outcome.summary(applied, dry_run), markup=False)
+
+    driver.finish(payload, 0 if outcome.status == "generated" else 1, show)

@@ -1,23 +1,25 @@
 """What `codeloop generate` does between parsing options and applying: find the target,
-build its checkers, drive the LPW core with progress on stderr, and settle ambiguity
-(ask in a terminal, else take the majority)."""
+build its checkers (the I/O the core is given), and hand the core's generation, which
+settles ambiguity itself (core/lpw/clarify.py), to the driver."""
 
 from __future__ import annotations
 
 import shlex
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from collections.abc import Callable
 from typing import Any
 
-from rich.console import Console
-
 from codeloop.core.changes import ChangeSet, FileChange
+from codeloop.core.events import Event
 from codeloop.core.lpw.ambiguity import Disagreement
+from codeloop.core.lpw.clarify import Clarified
 from codeloop.core.lpw.loop import GenOptions, GenResult
 from codeloop.errors import UsageError
 from codeloop.models.base import Backend
 from codeloop.workspace.stubs import Target
+
+Drive = Callable[[Generator[Event, "str | None", Clarified]], Clarified]
 
 
 @dataclass
@@ -85,46 +87,14 @@ def _target(target_text: str | None, spec_text: str | None, out: str | None, sig
     return found
 
 
-def _drive(loop: Any, console: Console) -> Any:
-    from codeloop.cli.render import EventRenderer
-
-    with EventRenderer(console) as renderer:
-        while True:
-            try:
-                renderer.handle(next(loop))
-            except StopIteration as stop:
-                return stop.value
-
-
-def ask_user(console: Console, disagreement: Disagreement) -> str:
-    console.print(f"\nThe visible tests allow different behaviours. What should {disagreement.call} return?", markup=False)
-    for i, (output, count) in enumerate(disagreement.answers, 1):
-        console.print(f"  {i}) {output}    ({count} program{'s' if count > 1 else ''})", markup=False)
-    answer = console.input("Type a number, or the value itself (empty: keep the majority): ").strip()
-    if answer.isdigit() and 1 <= int(answer) <= len(disagreement.answers):
-        return disagreement.answers[int(answer) - 1][0]
-    return answer
-
-
-@dataclass
-class _Tools:
-    """What settling an ambiguity needs from the run that found it."""
-
-    console: Console
-    backend: Callable[[], Backend]
-    run_calls: Callable[[list[str], list[str]], list[list[str]]]
-    check: Any  # the visible-test Checker
-    options: GenOptions
-
-
 def run(
     target_text: str | None, spec_text: str | None, out: str | None, signature: str | None, tests: list[Path],
-    options: GenOptions, make_backend: Callable[[], Backend], ask: Callable[[Console, Disagreement], str] | None,
+    options: GenOptions, make_backend: Callable[[], Backend], drive: Drive,
 ) -> Outcome:
-    """``ask`` (None when not interactive) puts the question to the user; "" keeps the majority."""
-    from codeloop.cli.render import make_console
+    """``drive`` runs the core's generator to its end, rendering its events and answering
+    its question (the CLI's Driver.drive)."""
     from codeloop.core.lpw.checks import combine, examples_checker
-    from codeloop.core.lpw.loop import generate
+    from codeloop.core.lpw.clarify import generate_clarified
     from codeloop.runners.pyexec import call_outputs, trace_call
     from codeloop.runners.pytest_runner import PytestRunner, is_pytest_command
     from codeloop.workspace.checkers import module_sys_path, pytest_checker
@@ -139,7 +109,7 @@ def run(
         return made[0]
 
     target = _target(target_text, spec_text, out, signature, tests, backend)
-    spec, console = target.spec, make_console()
+    spec = target.spec
     sys_path = module_sys_path(target.root, target.relpath)
 
     def run_calls(programs: list[str], calls: list[str]) -> list[list[str]]:
@@ -156,41 +126,7 @@ def run(
             pytest_cmd = command if is_pytest_command(command) else f"{shlex.quote(environment.python)} -m pytest -q"
             runner = PytestRunner(pytest_cmd, env_for=environment.run_env)
             checkers.append(pytest_checker(pool, runner, target.relpath, target.splice, target.test_files))
-        check = combine(*checkers)
-        result: GenResult = _drive(generate(spec, backend(), check, options), console)
-        outcome = Outcome(result.status, target, result, result.function, message=result.message)
-        if len(result.passing) >= 2:
-            _settle(outcome, _Tools(console, backend, run_calls, check, options), ask)
-        return outcome
-
-
-def _settle(outcome: Outcome, tools: _Tools, ask: Callable[[Console, Disagreement], str] | None) -> None:
-    """Passing programs that disagree: ask the user (then keep or regenerate), or take the majority."""
-    from codeloop.core.lpw import ambiguity as amb
-    from codeloop.core.lpw.checks import combine, examples_checker
-    from codeloop.core.lpw.loop import generate
-
-    target, result, console = outcome.target, outcome.result, tools.console
-    calls = amb.probe_calls(target.spec)
-    disagreement = amb.find_disagreement(calls, tools.run_calls([target.splice(f) for f in result.passing], calls))
-    if disagreement is None:
-        console.print(f"note: {len(result.passing)} passing programs agree on {len(calls)} generated inputs", markup=False)
-        return
-    outcome.ambiguity = disagreement
-    answer = ask(console, disagreement) if ask is not None else ""
-    if not answer:
-        outcome.resolved, outcome.function = "majority", result.passing[disagreement.majority]
-        outputs = ", ".join(o for o, _ in disagreement.answers)
-        console.print(f"note: passing programs disagree on {disagreement.call} ({outputs}); took the majority", markup=False)
-        return
-    outcome.resolved = "user"
-    example = amb.clarified_example(disagreement, answer)
-    clarified = target.spec.with_example(example, f"{example.call} returns {example.expected}")
-    agree = examples_checker(clarified, tools.run_calls, [example], program_for=target.splice)
-    matching = [f for f in result.passing if agree(f).passed]
-    if matching:
-        outcome.function = matching[0]
-        return
-    console.print("note: no passing program matches your answer: generating again with it", markup=False)
-    again: GenResult = _drive(generate(clarified, tools.backend(), combine(agree, tools.check), replace(tools.options, want_passing=1)), console)
-    outcome.result, outcome.function, outcome.status, outcome.message = again, again.function, again.status, again.message
+        done = drive(generate_clarified(spec, backend, combine(*checkers), options, run_calls, target.splice))
+    result = done.result
+    status = "generated" if done.function is not None else "failed"
+    return Outcome(status, target, result, done.function, done.ambiguity, done.resolved, result.message if status == "failed" else "")

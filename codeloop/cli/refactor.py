@@ -5,13 +5,20 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from codeloop.cli.common import MODEL_HELP, chosen_model, fail_refused, fail_usage
+from codeloop.cli.common import MODEL_HELP, chosen_model, fail_refused, fail_usage, usage_error
+from codeloop.cli.drive import EVENTS_HELP, Driver
+from codeloop.core.errors import InvalidInput
+from codeloop.core.events import ModelFailed
 from codeloop.errors import RefusedError, UsageError
+
+if TYPE_CHECKING:
+    from codeloop.core.refactor.extract import Extractor
 
 app = typer.Typer(
     help="Deterministic refactorings, verified before anything is written.",
@@ -32,10 +39,14 @@ def parse_lines(text: str) -> tuple[int, int]:
     return start, end
 
 
-def _locate(file: Path) -> tuple[Path, str, str, Any]:
+def _note_line(message: str) -> None:
+    print(f"codeloop: {message}", file=sys.stderr)
+
+
+def _locate(file: Path) -> tuple[Path, str, str, Extractor]:
     """Project root, the file's path relative to it, its text, and its language's extractor."""
     from codeloop import plugins
-    from codeloop.analysis.languages import language_for_path
+    from codeloop.plugins import language_for_path
     from codeloop.workspace.git import find_project
 
     if not file.is_file():
@@ -54,7 +65,7 @@ def _locate(file: Path) -> tuple[Path, str, str, Any]:
     return root, rel, source, extractors[language.name]
 
 
-def _backend(name: Optional[str], no_model: bool, backend: str, model: Optional[str], base_url: Optional[str], root: Path) -> Any:
+def _backend(name: Optional[str], no_model: bool, backend: str, model: Optional[str], base_url: Optional[str], root: Path, note: Callable[[str], None]) -> Any:
     """The naming model, or None (the name then falls back to a deterministic one)."""
     if name is not None or no_model:
         return None
@@ -70,19 +81,19 @@ def _backend(name: Optional[str], no_model: bool, backend: str, model: Optional[
     except UsageError as exc:
         if model_path is not None or backend != "llamacpp":
             raise
-        print(f"codeloop: no model for naming ({exc}); using a deterministic name", file=sys.stderr)
+        note(f"no model for naming ({exc}); using a deterministic name")
         return None
-    except ModelError:  # crashed while loading: said once, by _report_model_crash
+    except ModelError:  # crashed while loading: said once, by _model_crash
         return None
 
 
-def _report_model_crash() -> None:
+def _model_crash() -> Optional[ModelFailed]:
     """Naming is best effort (a dead model leaves the deterministic name), but say why once."""
-    from codeloop.cli.render import model_off_line
     from codeloop.models.worker import crashes
 
     for crash in crashes()[:1]:
-        print(model_off_line(str(crash), "naming deterministically"), file=sys.stderr)
+        return ModelFailed(str(crash), "naming deterministically")
+    return None
 
 
 @app.command("extract-method")
@@ -90,7 +101,7 @@ def extract_method(
     file: Path = typer.Argument(..., help="The source file (inside a git work tree)."),
     lines: str = typer.Option(..., "--lines", help="START-END, 1-based and inclusive: the statements to move."),
     name: Optional[str] = typer.Option(None, "--name", help="Name of the new function (default: proposed by the model)."),
-    dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the verified diff; change nothing (with --json: the patch `codeloop apply` writes later)."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
     check: bool = typer.Option(False, "--check", help="Also compare old and new function on generated inputs (hypothesis; pure code only)."),
     test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command that must still pass (default: [tool.codeloop] test-cmd if configured)."),
@@ -98,49 +109,49 @@ def extract_method(
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai (for naming)"),
     model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server for --backend openai."),
+    events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP),
 ) -> None:
     """Move lines START-END into a new function (or method) and call it there."""
-    from codeloop.cli import refactor_verify
-    from codeloop.workspace.environment import resolve_environment
-    from codeloop.cli.render import make_console, print_diff
+    from codeloop.cli.render import print_diff
     from codeloop.workspace import checkpoint
+    from codeloop.workspace.environment import resolve_environment
+    from codeloop.workspace.patch import patch_payload
+    from codeloop.workspace.refactor_check import verify
 
-    try:
+    driver = Driver("refactor extract-method", json_out, events)
+    with driver:
         start, end = parse_lines(lines)
         root, rel, source, extractor = _locate(file)
         environment = resolve_environment(root, None, test_cmd)
         # No configured tests: none run (the project's own command when configured).
         command = environment.test_command if environment.test_command_source != "default" else None
-        result = extractor.extract(source, rel, start, end, name, _backend(name, no_model, backend, model, base_url, root))
-        _report_model_crash()
-    except UsageError as exc:
-        fail_usage(str(exc), json_out)
-    except RefusedError as exc:
-        fail_refused(f"refused: {exc}; {file} is unchanged", json_out)
-    console = make_console()
-    try:
-        verified = refactor_verify.verify(root, rel, result, extractor, command, check, console, environment.run_env)
-    except RefusedError as exc:
-        fail_refused(f"refused: {exc}; {file} is unchanged", json_out)
-    applied = False
-    if not dry_run:
         try:
+            result = extractor.extract(source, rel, start, end, name, _backend(name, no_model, backend, model, base_url, root, driver.note))
+            crash = _model_crash()
+            if crash is not None:
+                driver.handle(crash)
+            verified = driver.drive(verify(root, rel, result, extractor, command, check, environment.run_env))
+        except RefusedError as exc:
+            raise RefusedError(f"refused: {exc}; {file} is unchanged") from None
+        applied = False
+        if not dry_run:
             checkpoint.apply(root, result.changes, label="refactor")
             applied = True
-        except RefusedError as exc:
-            fail_refused(str(exc), json_out)
-    if json_out:
         payload = {"status": "extracted", "applied": applied, "verified": verified, **result.to_dict(), "diff": result.changes.diff()}
-        print(json.dumps(payload))
-    else:
         if dry_run:
-            print_diff(make_console(stderr=False), result.changes.diff())
-        where = "file rewritten (codeloop undo reverts it)" if applied else "nothing written (--dry-run)"
-        console.print(
-            f"Extracted lines {start}-{end} into {result.name}() ({result.name_source} name); "
-            f"verified: {', '.join(f'{k} {v}' for k, v in verified.items())}; {where}.",
-            markup=False,
-        )
+            payload["patch"] = patch_payload(root, result.changes, "refactor")
+
+        def show(out: Any, err: Any) -> None:
+            if dry_run:
+                print_diff(out, result.changes.diff())
+            where = "file rewritten (codeloop undo reverts it)" if applied else "nothing written (--dry-run)"
+            err.print(
+                f"Extracted lines {start}-{end} into {result.name}() ({result.name_source} name); "
+                f"verified: {', '.join(f'{k} {v}' for k, v in verified.items())}; {where}.",
+                markup=False,
+            )
+
+        driver.finish(payload, 0, show)
 
 
 @app.command("suggest")
@@ -154,7 +165,7 @@ def suggest(
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server for --backend openai."),
 ) -> None:
     """List ranked extract-method opportunities in long functions, with proposed names."""
-    from codeloop.cli.render import make_console
+    from codeloop.cli.render import make_console, model_off_line
     from codeloop.core.refactor.extract import name_suggestions
 
     try:
@@ -163,8 +174,12 @@ def suggest(
         root, rel, source, extractor = _locate(file)
         if extractor.language != "python":
             raise UsageError(f"{rel}: suggest supports Python files only")
-        found = name_suggestions(source, top, _backend(None, no_model, backend, model, base_url, root))
-        _report_model_crash()
+        found = name_suggestions(source, top, _backend(None, no_model, backend, model, base_url, root, _note_line))
+        crash = _model_crash()
+        if crash is not None:
+            print(model_off_line(crash.message, crash.fallback), file=sys.stderr)
+    except InvalidInput as exc:
+        fail_usage(str(usage_error(exc)), json_out)
     except UsageError as exc:
         fail_usage(str(exc), json_out)
     except RefusedError as exc:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from rich.console import Console
@@ -86,11 +88,48 @@ class EventRenderer:
                 self._line(f"[{event.stage}] {event.tried}/{event.total} candidates tried, {event.passed} passed")
         elif isinstance(event, ev.RoundFinished):
             self._line(f"[round {event.round}] {event.tried} candidates tested, {event.passed} passed")
+        elif isinstance(event, ev.RoundStarted):
+            self.stage, self.round = event.stage, event.round
+            self._line(f"[{event.stage}] round {event.round}")
         elif isinstance(event, ev.Note):
             self._line(f"note: {event.message}")
         elif isinstance(event, ev.ModelFailed):
-            self._line(model_off_line(event.message))
+            self._line(model_off_line(event.message, event.fallback or "going on without it"))
+        elif isinstance(event, ev.Indexed):
+            self._line(f"codeloop: indexed {event.files} files ({event.parsed} parsed) in {event.seconds:.2f} s")
+        elif isinstance(event, ev.TaskFinished):
+            # benchmarks/humaneval_lpw.py --from-log reads these lines back: keep their shape
+            self._line(
+                f"[{event.index}/{event.tasks}] {event.method:<13} {event.task_id:<14} {'PASS' if event.passed else 'fail'} "
+                f"visible={'ok' if event.visible else 'no'} {event.completion_tokens} tok {event.seconds:.1f}s"
+            )
         self._update()
+
+    @contextlib.contextmanager
+    def paused(self) -> Iterator[None]:
+        """The live status line stopped, e.g. while the user types an answer."""
+        if self._status is not None:
+            self._status.stop()
+        try:
+            yield
+        finally:
+            if self._status is not None:
+                self._status.start()
+
+
+def terminal_answers(renderer: EventRenderer) -> Callable[[ev.Question], str]:
+    """Put a Question to the person at the terminal; their text is the answer ("" keeps the default)."""
+
+    def ask(question: ev.Question) -> str:
+        console = renderer.console
+        with renderer.paused():
+            console.print(f"\n{question.question}", markup=False)
+            for option in question.options:
+                console.print(f"  {option.id}) {option.label}" + (f"    ({option.detail})" if option.detail else ""), markup=False)
+            hint = "Type a number, or the value itself" if question.free_text else "Type a number"
+            return str(console.input(f"{hint} (empty: {question.default}): ")).strip()
+
+    return ask
 
 
 def model_off_line(message: str, instead: str = "going on without it") -> str:

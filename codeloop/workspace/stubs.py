@@ -49,7 +49,7 @@ def _tests(root: Path, given: list[Path], module: str, name: str) -> list[str]:
             if not test.is_file():
                 raise UsageError(f"test file not found: {test}")
         return [_relative(root, t) for t in given]
-    from codeloop.analysis.languages import language_for_path
+    from codeloop.plugins import language_for_path
 
     word = re.compile(rf"\b{re.escape(name)}\b")
     found = []
@@ -64,7 +64,7 @@ def _tests(root: Path, given: list[Path], module: str, name: str) -> list[str]:
 
 def stub_target(path: Path, name: str, tests: list[Path]) -> Target:
     from codeloop.analysis.functions import functions
-    from codeloop.analysis.languages import language_for_path
+    from codeloop.plugins import language_for_path
 
     if not path.is_file() or path.suffix != ".py":
         raise UsageError(f"{path} is not a Python file: pass path/to/module.py::{name}")

@@ -11,7 +11,8 @@ from typing import Any
 from codeloop.core.fix.setup_errors import setup_problem
 from codeloop.errors import UsageError
 from codeloop.runners.base import TestReport
-from codeloop.runners.pytest_runner import is_pytest_command, make_runner
+from codeloop.plugins import make_runner
+from codeloop.runners.pytest_runner import is_pytest_command
 from codeloop.workspace.env_probe import Probe, ProbeFailed, package_files, probe, top_level_names
 from codeloop.workspace.environment import ProjectEnvironment
 from codeloop.workspace.sandbox import SandboxPool

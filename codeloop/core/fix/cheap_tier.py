@@ -13,7 +13,6 @@ changed how the tests fail (those lines matter even when no one-token edit fixes
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -184,7 +183,7 @@ class CheapTier:
                 covered *= 3
             return more[: self.max_candidates]
 
-        started = time.monotonic()
+        started = ctx.now()
         stop_at = min(started + max(1.0, ctx.remaining() * self.share), ctx.deadline)
         baseline_signature = ctx.baseline.signature()
         changed_failure: dict[str, list[int]] = {}
@@ -195,7 +194,7 @@ class CheapTier:
         with ThreadPoolExecutor(max_workers=self.workers) as pool:
             running: dict[Future[Verdict], Mutant] = {}
             while True:
-                while len(running) < self.workers and time.monotonic() < stop_at and (nxt := search.next()) is not None:
+                while len(running) < self.workers and ctx.now() < stop_at and (nxt := search.next()) is not None:
                     running[pool.submit(ctx.validate, nxt.candidate)] = nxt
                 if not running:
                     break
@@ -206,14 +205,14 @@ class CheapTier:
                     tried += 1
                     if verdict.passed:
                         passing.append(mutant)
-                        yield CandidateChecked(0, tried, self.name, "passed", mutant.mutation.description)
+                        yield CandidateChecked(0, tried, self.name, "passed", mutant.mutation.description, mutant.candidate.changes.diff())
                         if len(passing) == 1 and scorer is not None:
                             # Scoring, then validating, each at most as long again as finding it took.
-                            now = time.monotonic()
+                            now = ctx.now()
                             explore_s = max(_EXPLORE_MIN_S, now - started)
                             try:
                                 explored = search.explore(mutant, ctx, scorer, until=min(stop_at, now + explore_s))
-                                stop_at = min(stop_at, time.monotonic() + explore_s)
+                                stop_at = min(stop_at, ctx.now() + explore_s)
                                 yield Note(f"looking for a more natural patch than {mutant.mutation.description}: {explored} to check")
                             except Exception as exc:  # a model that cannot load must not lose the fix found
                                 scorer = None
@@ -297,7 +296,7 @@ class _Search:
             # (a loaded machine must not make the result depend on timing); the rest as
             # time allows.
             near = i < _RESCORE_NEAR and abs(mutant.mutation.line - found.mutation.line) <= 1 and mutant.path == found.path
-            if not near and time.monotonic() > until:
+            if not near and ctx.now() > until:
                 break
             (other,) = self.gains_of([mutant], ctx, score)
             if other > gain:

@@ -79,9 +79,15 @@ class RepairContext:
     notes: dict[str, object] = field(default_factory=dict)  # what one tier learned, for the next
     files: list[str] = field(default_factory=list)  # every file of the tree (project-relative)
     model_error: str = ""  # set (with a ModelFailed event) when the model died: later tiers skip it
+    # What deadlines are measured on (injected, so the loop's timing is testable). Model
+    # backends take deadlines as time.monotonic() values: keep the default with a real model.
+    clock: Callable[[], float] = time.monotonic
+
+    def now(self) -> float:
+        return self.clock()
 
     def remaining(self) -> float:
-        return self.deadline - time.monotonic()
+        return self.deadline - self.clock()
 
 
 TierRun = Generator[Event, None, "Candidate | None"]

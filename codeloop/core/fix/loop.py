@@ -86,23 +86,25 @@ def repair(
     find_definitions: DefinitionFinder | None = None,
     setup_check: Callable[[TestReport], str | None] | None = None,
     package_files: Collection[str] = (),
+    clock: Callable[[], float] = time.monotonic,
 ) -> Generator[Event, None, FixResult]:
     """``setup_check`` tells a broken set-up from failing tests (one line, or None); with
     a problem the search never starts and the result's status is "setup-error".
     ``package_files``: the files of the project's importable packages; other source files
-    (maintainer scripts, docs examples) rank below them."""
-    started = time.monotonic()
+    (maintainer scripts, docs examples) rank below them. ``clock``: what the budget and
+    every deadline are measured on (time.monotonic, which model backends expect)."""
+    started = clock()
     deadline = started + options.time_budget
     yield StageStarted("tests", runner.command)
     baseline, spectrum, run_root, cached = _baseline(pool, runner, options, spectrum_cache)
     yield TestsRan(baseline.passed, baseline.failed_ids, baseline.seconds, "baseline")
     if baseline.passed:
-        return FixResult("passing", seconds=time.monotonic() - started, message="the test command already passes")
+        return FixResult("passing", seconds=clock() - started, message="the test command already passes")
     problem = setup_check(baseline) if setup_check is not None else None
     if problem is not None:
-        return FixResult("setup-error", seconds=time.monotonic() - started, message=problem)
+        return FixResult("setup-error", seconds=clock() - started, message=problem)
     if baseline.timed_out:
-        return FixResult("error", seconds=time.monotonic() - started, message="the test command timed out before any fix was tried; raise --time-budget")
+        return FixResult("error", seconds=clock() - started, message="the test command timed out before any fix was tried; raise --time-budget")
     if baseline.hung_ids:
         yield Note(f"{len(baseline.hung_ids)} test(s) ran past {options.baseline_test_timeout():g} s and were stopped where they looped: {', '.join(baseline.hung_ids[:3])}")
 
@@ -120,7 +122,7 @@ def repair(
     # The winner runs once more in a fresh copy before it is applied: keep the time that
     # takes (about one whole run) out of what the tiers may spend, so the budget holds.
     deadline -= min(typical * 1.5, options.time_budget * 0.2)
-    validator = Validator(pool, runner, baseline, language_for, deadline, full_timeout, typical)
+    validator = Validator(pool, runner, baseline, language_for, deadline, full_timeout, typical, clock)
     stats = Stats()
     lock = threading.Lock()  # tiers may validate from several threads
 
@@ -146,6 +148,7 @@ def repair(
         ranking=ranking,
         frame_lines=localizer.frame_lines(baseline),
         files=pool.files,
+        clock=clock,
     )
     result = FixResult("unfixed", stats=stats, suspects=[s.key for s in suspects[:10]], failing_tests=baseline.failed_ids)
     for tier in tiers:
@@ -164,7 +167,7 @@ def repair(
             result.stage = winner.stage
             result.winner = winner.origin
             break
-    result.seconds = time.monotonic() - started
+    result.seconds = clock() - started
     result.model_error = ctx.model_error
     if result.status == "unfixed":
         result.message = "no candidate passed the whole test command within the budget"

@@ -26,7 +26,7 @@ from codeloop.core.events import (
     ModelFailed,
     Note,
     RoundFinished,
-    StageStarted,
+    RoundStarted,
 )
 from codeloop.core.fix import prompts
 from codeloop.core.fix.answer_forms import AnswerForm, single_line, whole_function
@@ -145,7 +145,7 @@ class ModelTier:
             if ctx.remaining() <= 0:
                 yield Note("time budget spent")
                 break
-            yield StageStarted("model", f"round {round_no}")
+            yield RoundStarted(round_no, self.name)
             plan = self._plan_round(ctx, suspects, best, round_no)
             tried = passed = 0
             new_failures: set[str] = set()
@@ -176,7 +176,7 @@ class ModelTier:
                     candidate = self._candidate(ctx, suspect, new_function, f"round {round_no}, sample {index} ({form.label})")
                     verdict = ctx.validate(candidate)
                     tried += 1
-                    yield CandidateChecked(round_no, index, self.name, verdict.outcome, _failure_text(verdict)[:200] if not verdict.passed else "")
+                    yield CandidateChecked(round_no, index, self.name, verdict.outcome, _failure_text(verdict)[:200] if not verdict.passed else "", candidate.changes.diff() if verdict.passed else "")
                     if verdict.passed:
                         yield RoundFinished(round_no, tried, 1)
                         return candidate

@@ -96,8 +96,10 @@ class Validator:
         deadline: float,
         full_timeout: float,
         typical_seconds: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.pool = pool
+        self.clock = clock
         self.runner = runner
         self.baseline = baseline
         self.failing = baseline.failed_ids if baseline.structured else []
@@ -112,7 +114,7 @@ class Validator:
         self.quick_timeout = max(5.0, 2 * (baseline.seconds if typical_seconds is None else typical_seconds))
 
     def _timeout(self, limit: float | None = None) -> float:
-        return max(5.0, min(limit or self.full_timeout, self.deadline - time.monotonic()))
+        return max(5.0, min(limit or self.full_timeout, self.deadline - self.clock()))
 
     def __call__(self, candidate: Candidate) -> Verdict:
         reason = forbidden_reason(candidate, self.known, self.language_for)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ast
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.refactor import RefactorRefused
@@ -12,7 +13,7 @@ from codeloop.core.refactor.naming import check_name, fallback_name, model_name,
 from codeloop.core.refactor.pyplan import ExtractPlan, plan
 from codeloop.core.refactor.pyrender import call_text, rewrite
 from codeloop.core.refactor.selection import select
-from codeloop.errors import UsageError
+from codeloop.core.errors import InvalidInput
 from codeloop.models.base import Backend, PromptTooLongError
 
 
@@ -28,6 +29,21 @@ class Extraction:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "name_source": self.name_source, **self.details}
+
+
+class Extractor(Protocol):
+    """A language's extract-method (registered through the ``register_extractors`` hook).
+
+    ``extract`` computes the change without I/O: RefactorRefused says why it cannot,
+    InvalidInput names a bad input ("lines", "name"). ``check_built`` is an extra check
+    run on a sandbox copy holding the change (e.g. compiling): a problem, or None."""
+
+    @property
+    def language(self) -> str: ...
+
+    def extract(self, source: str, path: str, start: int, end: int, name: str | None, backend: Backend | None) -> Extraction: ...
+
+    def check_built(self, workdir: Path, path: str) -> str | None: ...
 
 
 def _details(p: ExtractPlan, name: str) -> dict[str, Any]:
@@ -62,7 +78,7 @@ def choose_name(plan_: ExtractPlan, tree: Any, source: str, name: str | None, ba
     if name is not None:
         problem = check_name(name, taken)
         if problem is not None:
-            raise UsageError(f"--name {problem}")
+            raise InvalidInput("name", problem)
         return name, "given"
     if backend is not None:
         code = "".join(source.splitlines(keepends=True)[plan_.selection.first_row : plan_.selection.last_row + 1])
@@ -120,7 +136,7 @@ class PythonExtractor:
     def extract(self, source: str, path: str, start: int, end: int, name: str | None, backend: Backend | None) -> Extraction:
         return extract_method(source, path, start, end, name=name, backend=backend)
 
-    def check_built(self, workdir: Any, path: str) -> str | None:
+    def check_built(self, workdir: Path, path: str) -> str | None:
         return None  # parsing was checked in verify(); the test command does the rest
 
 

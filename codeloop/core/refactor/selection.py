@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from codeloop.core.refactor import RefactorRefused
-from codeloop.errors import UsageError
+from codeloop.core.errors import InvalidInput
 
 _COMPOUND = {
     "if_statement": "if",
@@ -180,9 +180,9 @@ def _is_docstring(function: Any, statement: Any) -> bool:
 def select(tree: Any, lines: list[str], start: int, end: int) -> Selection:
     """The statements on lines ``start``..``end`` (1-based, inclusive), or RefactorRefused."""
     if start < 1 or end < start:
-        raise UsageError(f"--lines {start}-{end} is not a range: pass START-END with 1 <= START <= END")
+        raise InvalidInput("lines", f"{start}-{end} is not a range: pass START-END with 1 <= START <= END")
     if end > len(lines):
-        raise UsageError(f"--lines {start}-{end} is past the end of the file ({len(lines)} lines)")
+        raise InvalidInput("lines", f"{start}-{end} is past the end of the file ({len(lines)} lines)")
     s0, e0 = trim_blank_lines(lines, start, end)
     function = _enclosing(tree.root_node, s0, e0, start, end)
     block, statements = _block_for(function, s0, e0, start, end)

@@ -14,7 +14,7 @@ from typing import Any
 from codeloop.core.refactor import RefactorRefused
 from codeloop.core.refactor.pyplan import ExtractPlan, plan
 from codeloop.core.refactor.selection import Selection, _functions, select
-from codeloop.errors import UsageError
+from codeloop.core.errors import InvalidInput
 
 _COMPOUND = ("if_statement", "for_statement", "while_statement", "try_statement", "with_statement")
 
@@ -85,7 +85,7 @@ def suggest(tree: Any, source: str, min_function_lines: int = 12, limit: int = 1
                         if sel.function.id != fn.id:
                             continue
                         p = plan(sel)
-                    except (RefactorRefused, UsageError):
+                    except (RefactorRefused, InvalidInput):
                         continue
                     score = _score(p, sel, body_lines)
                     if score > 0 and (best is None or score > best.score):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from codeloop.errors import UsageError
+from codeloop.core.errors import InvalidInput
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,7 @@ def parse_diff(text: str) -> list[ChangedFile]:
     try:
         patch = unidiff.PatchSet(text)
     except unidiff.UnidiffParseError as exc:
-        raise UsageError(f"could not parse the diff ({exc}); pass output of git diff") from None
+        raise InvalidInput("diff", f"could not parse the diff ({exc}); pass output of git diff") from None
     files = []
     for pf in patch:
         path = _strip(pf.source_file if pf.is_removed_file else pf.target_file)

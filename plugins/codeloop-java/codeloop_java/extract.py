@@ -8,7 +8,7 @@ from typing import Any
 from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.refactor import RefactorRefused
 from codeloop.core.refactor.extract import Extraction
-from codeloop.errors import UsageError
+from codeloop.core.errors import InvalidInput
 
 from codeloop_java.plan import plan as make_plan
 from codeloop_java.render import _fallback, _taken, check_name, render
@@ -27,7 +27,7 @@ class JavaExtractor:
         if name is not None:
             problem = check_name(name, taken)
             if problem is not None:
-                raise UsageError(f"--name {problem}")
+                raise InvalidInput("name", problem)
             how = "given"
         else:
             name, how = _model_name(source, plan, taken, backend), "model"

@@ -7,7 +7,7 @@ from typing import Any
 
 from codeloop.core.refactor import RefactorRefused
 from codeloop.core.refactor.selection import trim_blank_lines
-from codeloop.errors import UsageError
+from codeloop.core.errors import InvalidInput
 
 _METHODS = ("method_declaration", "constructor_declaration")
 _LOOPS = ("for_statement", "enhanced_for_statement", "while_statement", "do_statement")
@@ -73,7 +73,7 @@ def _cut(node: Any, start: int, end: int) -> RefactorRefused:
 
 def select(tree: Any, lines: list[str], start: int, end: int) -> JavaSelection:
     if start < 1 or end < start or end > len(lines):
-        raise UsageError(f"--lines {start}-{end} is outside the file (1-{len(lines)})")
+        raise InvalidInput("lines", f"{start}-{end} is outside the file (1-{len(lines)})")
     s0, e0 = trim_blank_lines(lines, start, end)
     method = _method_for(tree.root_node, s0, e0, start, end)
     block = method.child_by_field_name("body")

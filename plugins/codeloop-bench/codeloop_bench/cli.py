@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import MODEL_HELP, chosen_model, fail_usage
+from codeloop.cli.common import MODEL_HELP, chosen_model
+from codeloop.cli.drive import EVENTS_HELP, Driver
 from codeloop.errors import UsageError
 
 app = typer.Typer(help="Benchmarks (short, stated subsets).", no_args_is_help=True)
@@ -28,15 +26,18 @@ def humaneval(
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
+    events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP),
 ) -> None:
     """Run the chosen methods side by side (interleaved per task) and print a table."""
-    from codeloop.core.benchmark import humaneval as he
     from codeloop.models.factory import check_backend_options, make_backend
-    from codeloop.runners import humaneval_judge
     from codeloop.runners.pyexec import call_outputs, trace_call
 
-    chosen = [m.strip() for m in methods.split(",") if m.strip()]
-    try:
+    from codeloop_bench import humaneval as he
+    from codeloop_bench import judge
+
+    driver = Driver("bench", json_out, events)
+    with driver:
+        chosen = [m.strip() for m in methods.split(",") if m.strip()]
         unknown = [m for m in chosen if m not in he.METHODS]
         if unknown or not chosen:
             raise UsageError(f"unknown method(s) {', '.join(unknown) or '(none)'}: choose from {', '.join(he.METHODS)}")
@@ -45,33 +46,23 @@ def humaneval(
         model_path = chosen_model(model, None) if backend == "llamacpp" else None
         check_backend_options(backend, model_path, base_url)
         problems = _problems(start, limit)
-    except UsageError as exc:
-        fail_usage(str(exc), json_out)
-    model_backend = make_backend(backend, model_path=model_path, base_url=base_url, model_name=model_name)
-    model_backend.count_tokens("warm up")  # load the model now, so no method's seconds include it
-    mode = humaneval_judge.judge_mode()
-    print(f"judge: {mode}", file=sys.stderr)
-    rows = []
-    for n, problem in enumerate(problems, 1):
-        for method in chosen:
-            row = he.run_task(problem, method, model_backend, call_outputs, humaneval_judge.judge, token_budget, seed, trace_call)
-            rows.append(row)
-            print(
-                f"[{n}/{len(problems)}] {method:<13} {row.task_id:<14} {'PASS' if row.passed else 'fail'} "
-                f"visible={'ok' if row.visible else 'no'} {row.completion_tokens} tok {row.seconds:.1f}s",
-                file=sys.stderr, flush=True,
-            )
-    summaries = he.summarize(rows)
-    subset = f"HumanEval tasks {start}..{start + len(problems) - 1} ({len(problems)} tasks), backend {backend}"
-    if json_out:
+        model_backend = make_backend(backend, model_path=model_path, base_url=base_url, model_name=model_name)
+        model_backend.count_tokens("warm up")  # load the model now, so no method's seconds include it
+        mode = judge.judge_mode()
+        driver.note(f"judge: {mode}")
+        rows = driver.drive(he.bench(problems, chosen, model_backend, call_outputs, judge.judge, token_budget, seed, trace_call))
+        summaries = he.summarize(rows)
+        subset = f"HumanEval tasks {start}..{start + len(problems) - 1} ({len(problems)} tasks), backend {backend}"
         payload: dict[str, Any] = {
             "status": "done", "subset": subset, "judge": mode, "token_budget": token_budget,
             "summary": [{**asdict(s), "pass_at_1": s.pass_at_1} for s in summaries], "tasks": [asdict(r) for r in rows],
         }
-        print(json.dumps(payload))
-    else:
-        print(subset)
-        print(he.table(summaries, token_budget))
+
+        def show(out: Any, err: Any) -> None:
+            print(subset)
+            print(he.table(summaries, token_budget))
+
+        driver.finish(payload, 0, show)
 
 
 def _problems(start: int, limit: int) -> list[dict[str, Any]]:

@@ -1,19 +1,28 @@
-"""Verify an extraction in a sandbox copy before it touches the user's tree."""
+"""Verify an extraction in a sandbox copy before it touches the user's tree.
+
+A generator like the core's loops: it yields events (the test run) and returns what was
+verified, or raises RefactorRefused saying why the change must not be written.
+"""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Generator
 from pathlib import Path
 from typing import Any
 
+from codeloop.core.errors import InvalidInput
+from codeloop.core.events import Event, StageStarted, TestsRan
 from codeloop.core.refactor import RefactorRefused
-from codeloop.errors import UsageError
+from codeloop.core.refactor.extract import Extraction, Extractor
 
 
 def verify(
-    root: Path, rel: str, result: Any, extractor: Any, command: str | None, check: bool, console: Any, env_for: Any = None
-) -> dict[str, str]:
-    """Run the language's build check, the test command and --check in one copy; refuse on failure."""
+    root: Path, rel: str, result: Extraction, extractor: Extractor, command: str | None, check: bool,
+    env_for: Callable[[Path], dict[str, str]] | None = None,
+) -> Generator[Event, None, dict[str, str]]:
+    """Run the language's build check, the test command and the differential check
+    (``check``) in one copy; refuse on failure. Returns what passed, for --json."""
     from codeloop.runners.command import CommandRunner
     from codeloop.workspace.sandbox import SandboxPool
 
@@ -32,9 +41,10 @@ def verify(
             if _needs_build_check(extractor):
                 verified["builds"] = "yes"
             if command is not None:
-                console.print(f"running {command} on the rewritten copy", markup=False)
-                failed = CommandRunner(command, env_for=env_for).run(workdir, timeout=900)
-                failed = None if failed.passed else failed
+                yield StageStarted("tests", f"{command} on the rewritten copy")
+                report = CommandRunner(command, env_for=env_for).run(workdir, timeout=900)
+                yield TestsRan(report.passed, report.failed_ids, report.seconds, "refactor")
+                failed = None if report.passed else report
                 verified["tests"] = "passed"
             if check and failed is None:
                 verified["check"] = _differential(workdir, rel, result)
@@ -45,7 +55,7 @@ def verify(
     return verified
 
 
-def _needs_build_check(extractor: Any) -> bool:
+def _needs_build_check(extractor: Extractor) -> bool:
     return extractor.language != "python"
 
 
@@ -62,7 +72,7 @@ def _tests_failed(box: Any, command: str, report: Any, env_for: Any) -> str:
 def _check_is_possible(result: Any) -> None:
     plan = result.plan
     if plan is None or not hasattr(plan, "pure"):
-        raise UsageError("--check supports Python files only")
+        raise InvalidInput("check", "supports Python files only")
     if plan.kind != "function" or plan.selection.outer.parent.type != "module":
         raise RefactorRefused(f"--check needs a module-level function; {plan.function_name} is not one")
     if not plan.pure:

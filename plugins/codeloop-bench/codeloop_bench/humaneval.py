@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import ast
 import statistics
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from codeloop.core.events import TaskFinished
 from codeloop.core.lpw.checks import CallRunner, examples_checker
 from codeloop.core.lpw.loop import GenOptions, GenResult, generate
 from codeloop.core.lpw.spec import Spec, from_stub
@@ -88,6 +89,22 @@ def run_task(
         problem["task_id"], method, judge(problem, completion_for(problem, spec, submitted)), result.function is not None,
         s.completion_tokens, s.prompt_tokens_evaluated, s.llm_calls, round(result.seconds, 2), s.programs,
     )
+
+
+def bench(
+    problems: list[dict[str, Any]], methods: list[str], backend: Backend, run_calls: CallRunner,
+    judge: Callable[[dict[str, Any], str], bool], token_budget: int, seed: int = 0,
+    tracer: Callable[[str, str, str], str] | None = None,
+) -> Generator[TaskFinished, None, list[TaskRow]]:
+    """Every method on every task, interleaved per task (so a run cut short still
+    compares the methods side by side); a TaskFinished event after each."""
+    rows = []
+    for n, problem in enumerate(problems, 1):
+        for method in methods:
+            row = run_task(problem, method, backend, run_calls, judge, token_budget, seed, tracer)
+            rows.append(row)
+            yield TaskFinished(n, len(problems), row.task_id, method, row.passed, row.visible, row.completion_tokens, row.seconds)
+    return rows
 
 
 @dataclass(frozen=True)

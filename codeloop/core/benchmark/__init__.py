@@ -1,1 +1,0 @@
-"""Benchmarks of codeloop's generators (pure: tasks in, rows out; judging is injected)."""

@@ -1,0 +1,1 @@
+"""codeloop-bench: the `codeloop bench` command, registered as a plugin."""
