@@ -135,3 +135,14 @@ def test_the_user_config_names_the_default_model(tmp_path, empty_cache):
     proc = run_cli("fix", ".", "--tiers", "model", cwd=repo, env=empty_cache)
     assert proc.returncode == 2
     assert f"model file not found: weights/missing.gguf" in proc.stderr and str(config) in proc.stderr
+
+
+def test_list_json_says_which_model_is_the_default_here_and_why_it_cannot_load(tmp_path, empty_cache):
+    plain = make_repo(tmp_path / "plain", BUGGY)
+    default = json.loads(run_cli("model", "list", "--json", cwd=plain, env=empty_cache).stdout)["default"]
+    assert (default["name"], default["configured"], default["error"]) == ("smollm2-135m", "the built-in default", None)
+    assert Path(default["path"]).is_file()
+    configured = make_repo(tmp_path / "configured", {**BUGGY, "pyproject.toml": f'[tool.codeloop]\nmodel = "{QWEN}"\n'})
+    default = json.loads(run_cli("model", "list", "--json", cwd=configured, env=empty_cache).stdout)["default"]
+    assert (default["name"], default["configured"], default["path"]) == (QWEN, "[tool.codeloop] model in pyproject.toml", None)
+    assert f"run `codeloop model pull {QWEN}`" in default["error"]

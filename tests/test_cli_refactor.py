@@ -34,9 +34,12 @@ def test_extract_rewrites_runs_tests_and_undo_restores(tmp_path):
     assert "    subtotal = subtotal_of(items)\n" in text
     assert "def subtotal_of(items):\n    subtotal = 0\n" in text
     assert "tests passed" in proc.stderr
-    proc = run_cli("undo", cwd=repo)
+    proc = run_cli("undo", "--json", cwd=repo)
     assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout) == {"status": "restored", "files": ["calc.py"], "root": str(repo.resolve())}
     assert (repo / "calc.py").read_text() == CALC
+    again = run_cli("undo", "--json", cwd=repo)  # nothing left to undo: refused, as JSON too
+    assert again.returncode == 2 and json.loads(again.stdout)["message"].startswith("nothing to undo"), again.stdout
 
 
 def test_dry_run_prints_diff_and_writes_nothing(tmp_path):

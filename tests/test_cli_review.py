@@ -44,6 +44,24 @@ def test_staged_fix_passes_even_when_the_working_tree_is_broken(tmp_path: Path) 
     assert "0 finding(s), 0 blocking, in 1 changed file(s)" in proc.stdout
 
 
+def test_worktree_reviews_saved_edits_and_new_files_and_leaves_index_alone(tmp_path: Path) -> None:
+    repo = _repo(tmp_path)
+    (repo / "shop.py").write_text("def area(w, h):\n    result = w * h\n    return reslt\n")  # unstaged
+    (repo / "notes.py").write_text("x = undefined_name\n")  # untracked
+    before = snapshot(repo)
+    proc = run_cli("review", "--worktree", "--no-model", "--no-tests", "--format", "json", cwd=repo)
+    assert proc.returncode == 1, proc.stderr
+    data = json.loads(proc.stdout)
+    assert sorted(data["files"]) == ["notes.py", "shop.py"]
+    found = {(f["path"], f["start_line"], f["suggestion"]) for f in data["findings"]}
+    assert found == {("notes.py", 1, ""), ("shop.py", 3, "    return result")}
+    only = json.loads(run_cli("review", "--worktree", "--no-model", "--no-tests", "--format", "json", "shop.py", cwd=repo).stdout)
+    assert only["files"] == ["shop.py"]
+    staged = run_cli("review", "--staged", "--no-model", "--no-tests", "--format", "json", cwd=repo)
+    assert staged.returncode == 0 and json.loads(staged.stdout)["findings"] == []  # nothing was staged
+    assert snapshot(repo) == before
+
+
 def test_sarif_output_validates_against_the_2_1_0_schema(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
     (repo / "shop.py").write_text(BAD + "\n\ndef total():\n    return aera(1, 2)\n")
@@ -73,7 +91,7 @@ def test_rev_range_and_path_limits(tmp_path: Path) -> None:
 
 def test_bad_input_exits_2_with_one_line(tmp_path: Path) -> None:
     repo = _repo(tmp_path)
-    for args in (["--format", "xml"], ["--staged", "--rev", "HEAD~1..HEAD"], ["--rev", "nope..HEAD"], ["--fail-on", "sometimes"], ["missing.py"]):
+    for args in (["--format", "xml"], ["--staged", "--rev", "HEAD~1..HEAD"], ["--staged", "--worktree"], ["--rev", "nope..HEAD"], ["--fail-on", "sometimes"], ["missing.py"]):
         proc = run_cli("review", "--no-model", *args, cwd=repo)
         assert proc.returncode == 2, (args, proc.stderr)
         assert len(proc.stderr.strip().splitlines()) == 1 and proc.stderr.startswith("codeloop: ")

@@ -121,6 +121,15 @@ def _configured_models(project: Path | None) -> Iterator[tuple[str, object, Path
     yield f"model in {path}", _user_config().get("model"), path.parent
 
 
+def configured_model(project: Path | None) -> tuple[str, str, Path] | None:
+    """The nearest configured default model: (where, value, folder relative paths start
+    from), or None when nothing is configured (the embedded model)."""
+    for where, value, base in _configured_models(project):
+        if value is not None:
+            return where, value if isinstance(value, str) else "", base
+    return None
+
+
 def chosen_model(given: str | None, project: Path | None) -> Path | None:
     """The GGUF to load: ``--model`` (a catalog name or a path), else ``[tool.codeloop] model``
     in the project's pyproject.toml, else ``model`` in the user config file; None: the
@@ -144,4 +153,4 @@ def chosen_model(given: str | None, project: Path | None) -> Path | None:
 
 
 __all__ = ["RefusedError", "UsageError", "fail_usage", "fail_refused", "project_config", "test_command", "chosen_model", "user_config_file", "MODEL_HELP",
-           "check_model_loads", "configured_gpu_layers", "fail_model", "usage_error"]
+           "check_model_loads", "configured_gpu_layers", "fail_model", "usage_error", "configured_model"]

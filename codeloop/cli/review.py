@@ -24,6 +24,7 @@ def review(
     paths: Optional[list[Path]] = typer.Argument(None, help="Limit the review to these files or folders."),
     staged: bool = typer.Option(False, "--staged", help="Review the staged changes (the default)."),
     rev: Optional[str] = typer.Option(None, "--rev", help="Review a revision range instead, e.g. HEAD~1..HEAD."),
+    worktree: bool = typer.Option(False, "--worktree", help="Review the saved working tree against HEAD instead (unstaged edits and new files included; what an editor shows)."),
     output: str = typer.Option("text", "--format", help="text | json | sarif"),
     fail_on: str = typer.Option("blocking", "--fail-on", help="Exit 1 when a finding at this level exists: blocking | never."),
     time_budget: float = typer.Option(60.0, "--time-budget", help="Seconds for the whole review; the model is skipped when none is left."),
@@ -43,8 +44,8 @@ def review(
             raise UsageError(f"--format {output!r} is unknown: choose text, json or sarif")
         if fail_on not in FAIL_ON:
             raise UsageError(f"--fail-on {fail_on!r} is unknown: choose blocking or never")
-        if staged and rev:
-            raise UsageError("--staged and --rev exclude each other: pass one")
+        if sum((staged, rev is not None, worktree)) > 1:
+            raise UsageError("--staged, --rev and --worktree exclude each other: pass one")
         if time_budget <= 0 or not 1 <= min_score <= 5:
             raise UsageError("--time-budget must be positive and --min-score between 1 and 5")
         cwd = Path.cwd()
@@ -55,7 +56,7 @@ def review(
             check_model_loads(model_path)
         only = tuple(_top_relative(p, top) for p in paths or [])
         environment = resolve_environment(project, None, test_cmd, top=top)
-        result = _run(driver, top, project, rev, only, environment, time_budget, not no_model, not no_tests, min_score, model_path)
+        result = _run(driver, top, project, rev, worktree, only, environment, time_budget, not no_model, not no_tests, min_score, model_path)
         driver.finish({"status": "ok", **result.to_dict()}, 1 if result.fails(fail_on) else 0, lambda out, err: _show(result, output, out, err))
 
 
@@ -70,7 +71,7 @@ def _top_relative(path: Path, top: Path) -> str:
 
 
 def _run(
-    driver: Driver, top: Path, project: Path, rev: str | None, only: tuple[str, ...], environment: ProjectEnvironment,
+    driver: Driver, top: Path, project: Path, rev: str | None, worktree: bool, only: tuple[str, ...], environment: ProjectEnvironment,
     budget: float, use_model: bool, run_tests: bool, min_score: int, model: Path | None,
 ) -> ReviewResult:
     from codeloop.core.review.engine import ReviewInput, ReviewOptions, review
@@ -79,7 +80,10 @@ def _run(
     from codeloop.plugins import language_for_path, make_runner
     from codeloop.workspace import revision
 
-    version, diff = revision.revision_range(top, rev) if rev else revision.staged(top)
+    if worktree:
+        version, diff = revision.worktree(top)
+    else:
+        version, diff = revision.revision_range(top, rev) if rev else revision.staged(top)
     with version:
         run_dir = project.relative_to(top).as_posix() if project != top else ""
         inp = ReviewInput(diff, version.read, version.read_old, version.source_files, version.root / run_dir, run_dir, tuple(p for p in only if p))

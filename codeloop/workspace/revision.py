@@ -3,7 +3,8 @@
 Review must see exactly what would be committed, not the working tree: pre-commit
 stashes unstaged edits around hooks, and outside pre-commit we give the same answer by
 reading the index itself (``git checkout-index --prefix`` writes a copy and leaves the
-index and the working tree alone). A revision is materialized with ``git archive``.
+index and the working tree alone). A revision is materialized with ``git archive``. An
+editor reviews what is saved instead (``--worktree``): the working tree's files, copied.
 """
 
 from __future__ import annotations
@@ -112,4 +113,24 @@ def revision_range(top: Path, spec: str) -> tuple[Version, str]:
     archive = _git(top, "archive", "--format=tar", new).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         tar.extractall(version.root, filter="data")
+    return version, diff
+
+
+def worktree(top: Path) -> tuple[Version, str]:
+    """The working tree (tracked and untracked-not-ignored files, as saved) as a Version,
+    and the diff HEAD -> working tree, new files included: what an editor shows."""
+    from codeloop.workspace.git import visible_files
+
+    base = "HEAD" if has_commit(top, "HEAD") else EMPTY_TREE
+    diff = _git(top, *_DIFF, base).stdout.decode("utf-8", "surrogateescape")
+    untracked = _git(top, "ls-files", "-z", "--others", "--exclude-standard").stdout.decode("utf-8", "surrogateescape")
+    for rel in (n for n in untracked.split("\0") if n):
+        # git diff leaves untracked files out; --no-index shows one as a new file (exit 1: differs).
+        new = _git(top, *_DIFF, "--no-index", "--", "/dev/null", rel, check=False).stdout
+        diff += new.decode("utf-8", "surrogateescape")
+    version = Version(top, "HEAD" if base == "HEAD" else None, "working tree")
+    for rel in visible_files(top):
+        target = version.root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(top / rel, target, follow_symlinks=True)
     return version, diff

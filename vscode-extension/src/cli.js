@@ -1,25 +1,31 @@
 // @ts-check
-// The extension's pure half: argv for each codeloop command, and the CLI's JSON turned into
-// plain results (messages, diagnostic specs, map text). No `vscode`, no processes, no disk:
-// everything here is tested with `node --test` and against the real CLI's output.
+// The extension's pure half: settings, and the argv of each codeloop command. No `vscode`,
+// no processes, no disk: everything here is tested with `node --test`.
+// Every command that changes files runs as a preview (`--dry-run --json`): nothing is
+// written until the user says Apply, and then `codeloop apply` writes exactly that patch.
 'use strict';
 
 /**
  * @typedef {object} Settings  the `codeloop.*` configuration, already read
  * @property {string} executable  the CLI ("codeloop", or a path such as .venv/bin/codeloop)
- * @property {number} timeBudget  seconds for `fix` (0: the CLI's default)
+ * @property {string} model  `--model` (a catalog name or a GGUF path; "" = the project's default)
+ * @property {number} timeBudget  seconds for fix and generate (0: the CLI's defaults)
  * @property {boolean} noModel  cheap tier / deterministic checks only
  * @property {string} testCommand  overrides the project's test command ("" = the project's)
  *
  * @typedef {{command: string, args: string[]}} Invocation
- * @typedef {{code: number | null, signal: string | null, stdout: string, stderr: string}} Outcome
+ * @typedef {import('./events').CliEvent} CliEvent
+ * @typedef {{code: number | null, signal: string | null, stdout: string, stderr: string, events?: CliEvent[]}} Outcome
  */
 
 /** @type {Settings} */
-const DEFAULT_SETTINGS = { executable: 'codeloop', timeBudget: 0, noModel: false, testCommand: '' };
+const DEFAULT_SETTINGS = { executable: 'codeloop', model: '', timeBudget: 0, noModel: false, testCommand: '' };
 
 /** Exit statuses shared by every codeloop command (its CLI contract). */
 const EXIT = { ok: 0, refused: 1, usage: 2, interrupted: 130 };
+
+/** Progress as events on stderr (docs/events.md): the extension never reads stderr's text. */
+const EVENTS = ['--events', 'jsonl'];
 
 /**
  * Settings as VS Code hands them over (any JSON), made safe to build argv from.
@@ -27,13 +33,14 @@ const EXIT = { ok: 0, refused: 1, usage: 2, interrupted: 130 };
  * @returns {Settings}
  */
 function normalizeSettings(raw) {
-  const executable = typeof raw.executable === 'string' && raw.executable.trim() ? raw.executable.trim() : DEFAULT_SETTINGS.executable;
+  const text = (/** @type {unknown} */ v) => (typeof v === 'string' ? v.trim() : '');
   const budget = Number(raw.timeBudget);
   return {
-    executable,
+    executable: text(raw.executable) || DEFAULT_SETTINGS.executable,
+    model: text(raw.model),
     timeBudget: Number.isFinite(budget) && budget > 0 ? budget : 0,
     noModel: raw.noModel === true,
-    testCommand: typeof raw.testCommand === 'string' ? raw.testCommand.trim() : '',
+    testCommand: text(raw.testCommand),
   };
 }
 
@@ -42,43 +49,80 @@ function testCommandArgs(s) {
   return s.testCommand ? ['--test-cmd', s.testCommand] : [];
 }
 
+/** `--no-model`, or the chosen `--model`, for commands where the model is optional. @param {Settings} s */
+function modelArgs(s) {
+  if (s.noModel) return ['--no-model'];
+  return s.model ? ['--model', s.model] : [];
+}
+
+/** @param {Settings} s */
+function budgetArgs(s) {
+  return s.timeBudget > 0 ? ['--time-budget', String(s.timeBudget)] : [];
+}
+
 /**
+ * Fix the failing tests of `folder`, as a preview.
  * @param {Settings} s
- * @param {string} folder  the workspace folder to repair
+ * @param {string} folder
  * @returns {Invocation}
  */
 function fixInvocation(s, folder) {
-  const args = ['fix', '--json'];
-  if (s.timeBudget > 0) args.push('--time-budget', String(s.timeBudget));
-  if (s.noModel) args.push('--no-model');
-  args.push(...testCommandArgs(s), folder);
+  return { command: s.executable, args: ['fix', '--dry-run', '--json', ...EVENTS, ...budgetArgs(s), ...modelArgs(s), ...testCommandArgs(s), folder] };
+}
+
+/**
+ * Fill the body of the stub `name` in `file`, as a preview. Generation needs the model, so
+ * `noModel` does not apply; its question (passing programs disagree) comes as an event.
+ * @param {Settings} s
+ * @param {string} file  absolute path
+ * @param {string} name  a module-level function
+ * @returns {Invocation}
+ */
+function generateInvocation(s, file, name) {
+  const model = s.model ? ['--model', s.model] : [];
+  return { command: s.executable, args: ['generate', `${file}::${name}`, '--dry-run', '--json', ...EVENTS, ...budgetArgs(s), ...model] };
+}
+
+/**
+ * Extract lines into a new function, as a preview. Without a name the model proposes one
+ * (or, with noModel, a deterministic one); with a name nothing is loaded.
+ * @param {Settings} s
+ * @param {string} file  absolute path of the saved file
+ * @param {{start: number, end: number}} lines  1-based, inclusive
+ * @param {string} [name]
+ * @returns {Invocation}
+ */
+function extractInvocation(s, file, lines, name) {
+  const args = ['refactor', 'extract-method', file, '--lines', `${lines.start}-${lines.end}`, '--dry-run', '--json', ...EVENTS];
+  args.push(...(name ? ['--name', name] : modelArgs(s)), ...testCommandArgs(s));
   return { command: s.executable, args };
+}
+
+/**
+ * Write exactly the previewed patch; the result JSON goes to stdin (`-`).
+ * @param {Settings} s
+ * @returns {Invocation}
+ */
+function applyInvocation(s) {
+  return { command: s.executable, args: ['apply', '--json', '-'] };
 }
 
 /** @param {Settings} s @param {string} folder @returns {Invocation} */
 function undoInvocation(s, folder) {
-  return { command: s.executable, args: ['undo', folder] };
-}
-
-/** Runs in the folder (review reads the staged index of the repo around its cwd). @param {Settings} s */
-function reviewInvocation(s) {
-  const args = ['review', '--staged', '--format', 'json'];
-  if (s.noModel) args.push('--no-model');
-  args.push(...testCommandArgs(s));
-  return { command: s.executable, args };
+  return { command: s.executable, args: ['undo', '--json', folder] };
 }
 
 /**
+ * Review, run in the folder (review reads the repo around its cwd): the staged changes, or
+ * the saved working tree against HEAD for the given files (what the editor shows).
  * @param {Settings} s
- * @param {string} file  absolute path of the saved file
- * @param {{start: number, end: number}} lines  1-based, inclusive
+ * @param {{staged: true} | {files: string[]}} what
  * @returns {Invocation}
  */
-function extractInvocation(s, file, lines) {
-  const args = ['refactor', 'extract-method', file, '--lines', `${lines.start}-${lines.end}`, '--json'];
-  if (s.noModel) args.push('--no-model');
-  args.push(...testCommandArgs(s));
-  return { command: s.executable, args };
+function reviewInvocation(s, what) {
+  const mode = 'staged' in what ? ['--staged'] : ['--worktree'];
+  const files = 'files' in what ? what.files : [];
+  return { command: s.executable, args: ['review', ...mode, '--format', 'json', ...EVENTS, ...modelArgs(s), ...testCommandArgs(s), ...files] };
 }
 
 /**
@@ -94,6 +138,16 @@ function mapInvocation(s, folder, focus) {
   return { command: s.executable, args };
 }
 
+/** What `--model` defaults to in the folder it runs in. @param {Settings} s @returns {Invocation} */
+function modelListInvocation(s) {
+  return { command: s.executable, args: ['model', 'list', '--json'] };
+}
+
+/** Does the model load here, and how fast is it? @param {Settings} s @param {string} folder @returns {Invocation} */
+function doctorInvocation(s, folder) {
+  return { command: s.executable, args: ['doctor', '--json', ...(s.model ? ['--model', s.model] : []), folder] };
+}
+
 /**
  * The 1-based inclusive lines an editor selection covers. A selection ending at column 0 of a
  * later line (what a triple-click or shift+down leaves) does not include that line.
@@ -105,35 +159,10 @@ function selectionLines(sel) {
   return { start: sel.startLine + 1, end: end + 1 };
 }
 
-/** The CLI's last stderr line (its contract puts the one actionable line last), without "codeloop: ". */
-function lastStderrLine(/** @type {string} */ stderr) {
-  const lines = stderr.split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
-  const last = lines.length ? lines[lines.length - 1] : '';
-  return last.replace(/^codeloop:\s*/, '');
-}
-
-/**
- * Exactly one JSON object on stdout (the `--json` contract); null when it is missing or broken.
- * @param {string} stdout
- * @returns {Record<string, any> | null}
- */
-function parseJsonObject(stdout) {
-  const text = stdout.trim();
-  if (!text) return null;
-  try {
-    const value = JSON.parse(text);
-    return value && typeof value === 'object' && !Array.isArray(value) ? value : null;
-  } catch {
-    return null;
-  }
-}
-
-/**
- * What the CLI said when there is no usable JSON, as one line for an error message.
- * @param {Outcome} out
- */
-function failureText(out) {
-  return lastStderrLine(out.stderr) || `codeloop exited with ${out.code ?? out.signal} and printed no result`;
+/** A name the user typed for the new function: an identifier, or why not. @param {string} name */
+function nameProblem(name) {
+  if (!name.trim()) return 'a name is needed';
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(name.trim()) ? '' : 'letters, digits and _ only, not starting with a digit';
 }
 
 module.exports = {
@@ -141,12 +170,14 @@ module.exports = {
   EXIT,
   normalizeSettings,
   fixInvocation,
+  generateInvocation,
+  extractInvocation,
+  applyInvocation,
   undoInvocation,
   reviewInvocation,
-  extractInvocation,
   mapInvocation,
+  modelListInvocation,
+  doctorInvocation,
   selectionLines,
-  lastStderrLine,
-  parseJsonObject,
-  failureText,
+  nameProblem,
 };

@@ -1,19 +1,32 @@
-// Drives code-server in Debian's chromium, all from the command palette: "codeloop: Fix failing
-// tests" (success notification, then its "Show diff"), "codeloop: Review staged changes" (the
-// finding in the Problems panel), "codeloop: Extract method" on lines 6-8 of calc.py (the
-// editor reloads the new function), "codeloop: Show repo map" (focused on calc.py). A screenshot
-// of each step goes to OUTDIR. Usage (from run.sh): NODE_PATH=<cache>/tools/node_modules node e2e.js URL OUTDIR
+// Drives code-server in Debian's chromium, all from the command palette, with the real CLI:
+//   Fix failing tests     live progress, the diff editor with the verified patch, disk unchanged, Apply, disk fixed
+//   Generate function body (cursor in the double() stub; the embedded model) preview, Apply, disk
+//   Extract method        (lines 6-8) the proposed name, renamed to product, preview, Apply, disk
+//   Review current file   (util.py) the finding in Problems, its quick fix, saved; a new slip, saved: reviewed again
+// plus the status bar's model. One screenshot per command goes to OUTDIR (failed.png on failure).
+// Usage (from run.sh): NODE_PATH=<cache>/tools/node_modules node e2e.js URL WORKSPACE OUTDIR
 'use strict';
+const fs = require('node:fs');
+const path = require('node:path');
 const { chromium } = require('playwright-core');
 
-const [url, outDir] = process.argv.slice(2);
-const path = require('node:path');
+const [url, ws, outDir] = process.argv.slice(2);
 const t0 = Date.now();
 const lap = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+const oneLine = (s) => String(s).replace(/\s+/g, ' ').trim();
+const disk = (file) => fs.readFileSync(path.join(ws, file), 'utf8');
+// This machine may be shared and slow: model runs get minutes, UI steps a minute.
+const UI_MS = 60000;
+const CLI_MS = Number(process.env.CODELOOP_E2E_CLI_TIMEOUT_MS || 420000);
+
+function check(ok, message) {
+  if (!ok) throw new Error(message);
+}
 
 async function openPalette(page) {
   const input = page.locator('.quick-input-widget input').first();
-  for (let i = 0; i < 5; i++) { // the workbench may steal focus while it settles: retry
+  for (let i = 0; i < 10; i++) { // the workbench may steal focus while it settles: retry
+    if (i > 0) await page.keyboard.press('Escape'); // not at first: it would drop the editor's selection
     await page.keyboard.press('F1');
     try {
       await input.waitFor({ state: 'visible', timeout: 3000 });
@@ -25,39 +38,175 @@ async function openPalette(page) {
 }
 
 async function runCommand(page, title) {
-  if (!title.startsWith('Notifications:')) await runCommand(page, 'Notifications: Clear All Notifications'); // a stale toast is no outcome
-  const input = await openPalette(page);
-  await input.fill('>' + title);
-  const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
-  await row.waitFor({ timeout: 15000 });
-  await row.click();
-  lap('command chosen: ' + title);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const input = await openPalette(page);
+    await input.fill('>' + title);
+    const row = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    try {
+      await row.waitFor({ timeout: 10000 });
+      await row.click();
+      lap('command: ' + title);
+      return;
+    } catch (_) { // the extension's commands are not registered yet: wait and retry
+      await page.keyboard.press('Escape');
+      await page.waitForTimeout(3000);
+    }
+  }
+  throw new Error(`the command palette has no "${title}"`);
 }
 
-/** The toast saying `success`; fails at once on any other toast than the progress one. */
-async function waitForOutcome(page, success, progress, timeoutMs) {
+/** The toast containing `text`; an error toast fails at once. Logs the progress toast's changes. */
+async function waitForToast(page, text, timeoutMs, progressSeen) {
   const deadline = Date.now() + timeoutMs;
+  let last = '';
   while (Date.now() < deadline) {
     for (const toast of await page.locator('.notification-toast').all()) {
-      const text = (await toast.innerText().catch(() => '')).replace(/\s+/g, ' ');
-      if (text.includes(success)) return toast;
-      if (text && !text.includes(progress)) throw new Error('unexpected notification: ' + text.slice(0, 300));
+      const said = oneLine(await toast.innerText().catch(() => ''));
+      if (said.includes(text)) return toast;
+      if (await toast.locator('.codicon-error').count().catch(() => 0)) throw new Error('error notification: ' + said.slice(0, 400));
+      if (said.includes('codeloop: ') && said !== last) { // the progress notification, as it changes
+        last = said;
+        if (progressSeen) progressSeen.push(said);
+        lap('progress: ' + said.slice(0, 160));
+      }
     }
     await page.waitForTimeout(250);
   }
-  throw new Error(`no notification saying "${success}" within ${timeoutMs / 1000} s`);
+  throw new Error(`no notification saying "${text}" within ${timeoutMs / 1000} s`);
 }
 
-async function waitForEditorText(page, text, what) {
-  const editor = page.locator('.monaco-editor .view-lines', { hasText: text }).first();
-  await editor.waitFor({ timeout: 30000 });
-  lap(`${what} shows: ` + (await editor.innerText()).replace(/\s+/g, ' ').slice(0, 140));
+async function clickButton(toast, label) {
+  await toast.locator('.monaco-button', { hasText: label }).first().click();
+  lap(`clicked ${label}`);
+}
+
+/** The diff editor's right side (what codeloop would write) shows `text`. */
+async function waitForPreview(page, text) {
+  const modified = page.locator('.monaco-diff-editor .editor.modified .view-lines', { hasText: text }).first();
+  await modified.waitFor({ timeout: UI_MS });
+  lap('preview shows: ' + oneLine(await modified.innerText()).slice(0, 140));
+}
+
+async function openFile(page, name) {
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input').first();
+  await input.waitFor({ timeout: UI_MS });
+  await input.fill(name);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: name }).first().click();
+  await page.locator('.monaco-editor .view-lines').first().waitFor({ timeout: UI_MS });
+  await page.waitForTimeout(500);
+}
+
+async function goToLine(page, line) {
+  await page.keyboard.press('Control+G');
+  await page.keyboard.type(String(line));
+  await page.keyboard.press('Enter');
+  await page.waitForTimeout(300);
 }
 
 async function shoot(page, name) {
-  await page.waitForTimeout(500); // let toasts and editors finish sliding in
+  await page.waitForTimeout(700); // let toasts and editors finish sliding in
   await page.screenshot({ path: path.join(outDir, name) });
   lap('screenshot ' + name);
+}
+
+async function clearToasts(page) {
+  await runCommand(page, 'Notifications: Clear All Notifications');
+}
+
+async function fix(page) {
+  const before = disk('calc.py');
+  await runCommand(page, 'codeloop: Fix failing tests');
+  const progress = [];
+  const toast = await waitForToast(page, 'codeloop found a verified fix for calc.py', CLI_MS, progress);
+  lap('NOTIFICATION: ' + oneLine(await toast.innerText()).slice(0, 200));
+  check(progress.some((p) => /running the tests|one-token edits|localizing|fresh copy/.test(p)), 'no live progress from the events was shown: ' + JSON.stringify(progress));
+  await waitForPreview(page, 'return a + b');
+  check(disk('calc.py') === before, 'calc.py changed before Apply');
+  await shoot(page, 'fix.png');
+  await clickButton(toast, 'Apply');
+  await waitForToast(page, 'codeloop applied the fix to calc.py', UI_MS);
+  check(disk('calc.py').includes('    return a + b\n'), 'calc.py on disk is not fixed after Apply');
+  lap('disk: calc.py fixed');
+}
+
+async function generate(page) {
+  await clearToasts(page);
+  await openFile(page, 'calc.py');
+  await goToLine(page, 13); // inside double()'s docstring
+  const before = disk('calc.py');
+  await runCommand(page, 'codeloop: Generate function body');
+  const toast = await waitForToast(page, 'codeloop wrote calc.py::double', CLI_MS, []);
+  lap('NOTIFICATION: ' + oneLine(await toast.innerText()).slice(0, 200));
+  await waitForPreview(page, 'return');
+  check(disk('calc.py') === before, 'calc.py changed before Apply');
+  await shoot(page, 'generate.png');
+  await clickButton(toast, 'Apply');
+  await waitForToast(page, 'codeloop applied the generated body to calc.py', UI_MS);
+  const after = disk('calc.py');
+  check(after !== before && /"""\n    \S/.test(after.slice(after.indexOf('def double'))), 'double() has no body on disk after Apply');
+  lap('disk: double() has a body');
+}
+
+async function extract(page) {
+  await clearToasts(page);
+  await openFile(page, 'calc.py');
+  await goToLine(page, 6);
+  for (let i = 0; i < 3; i++) await page.keyboard.press('Control+L'); // whole lines 6-8
+  await runCommand(page, 'codeloop: Extract method');
+  const input = page.locator('.quick-input-widget input').first();
+  await page.waitForFunction(() => {
+    const box = document.querySelector('.quick-input-widget input');
+    return box && box.value === 'compute_r';
+  }, null, { timeout: CLI_MS });
+  lap('name proposed: compute_r');
+  await input.fill('product');
+  await page.keyboard.press('Enter');
+  const toast = await waitForToast(page, 'codeloop extracts lines 6-8 of mul into product(a, b)', CLI_MS);
+  await waitForPreview(page, 'def product(a, b):');
+  await shoot(page, 'extract.png');
+  await clickButton(toast, 'Apply');
+  await waitForToast(page, 'codeloop applied the refactoring to calc.py', UI_MS);
+  check(disk('calc.py').includes('def product(a, b):\n'), 'product() is not on disk after Apply');
+  lap('disk: product() extracted');
+}
+
+async function review(page) {
+  await clearToasts(page);
+  await openFile(page, 'util.py');
+  await runCommand(page, 'codeloop: Review current file');
+  const toast = await waitForToast(page, 'codeloop review: ', CLI_MS);
+  lap('NOTIFICATION: ' + oneLine(await toast.innerText()).slice(0, 200));
+  await page.keyboard.press('Control+Shift+M');
+  await waitForProblem(page, 'reslt');
+  await goToLine(page, 5);
+  await page.keyboard.press('End');
+  await shoot(page, 'review.png');
+  // The finding's quick fix, saved.
+  await page.keyboard.press('Control+.');
+  const action = page.locator('.action-widget .monaco-list-row', { hasText: 'codeloop: replace with' }).first();
+  await action.waitFor({ timeout: UI_MS });
+  await action.click();
+  lap('quick fix applied');
+  await page.keyboard.press('Control+S');
+  await page.waitForTimeout(500);
+  check(disk('util.py').includes('    return result\n'), 'util.py on disk does not have the quick fix');
+  check(!(await page.locator('.markers-panel .monaco-list-row', { hasText: 'reslt' }).count()), 'the fixed finding is still in Problems');
+  // A new slip, saved: the file is reviewed again on save, with no command run.
+  await page.keyboard.press('End');
+  await page.keyboard.type('x');
+  await page.keyboard.press('Control+S');
+  await waitForProblem(page, 'resultx');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.press('Control+S');
+  lap('disk: util.py fixed; a new slip was reviewed on save');
+}
+
+async function waitForProblem(page, text) {
+  const problem = page.locator('.markers-panel .monaco-list-row', { hasText: text }).first();
+  await problem.waitFor({ timeout: CLI_MS });
+  lap('PROBLEMS: ' + oneLine(await page.locator('.markers-panel').first().innerText()).slice(0, 240));
 }
 
 (async () => {
@@ -70,46 +219,16 @@ async function shoot(page, name) {
   page.on('pageerror', (e) => console.log('pageerror:', e.message));
   try {
     await page.goto(url, { waitUntil: 'domcontentloaded' });
-    await page.waitForSelector('.monaco-workbench', { timeout: 60000 });
-    await page.waitForSelector('.statusbar', { timeout: 60000 });
+    await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
     lap('workbench loaded');
-    await page.waitForTimeout(2000); // let the extension host start
-
-    await runCommand(page, 'codeloop: Fix failing tests');
-    const toast = await waitForOutcome(page, 'codeloop fixed calc.py', 'fixing failing tests', 120000);
-    lap('NOTIFICATION: ' + (await toast.innerText()).replace(/\s+/g, ' ').slice(0, 160));
-    await shoot(page, 'fix-notification.png');
-    await toast.locator('.monaco-button', { hasText: 'Show diff' }).first().click();
-    await waitForEditorText(page, 'return a + b', 'diff document');
-    await shoot(page, 'fix-diff.png');
-
-    await runCommand(page, 'codeloop: Review staged changes');
-    await waitForOutcome(page, 'codeloop review: ', 'reviewing staged changes', 120000);
-    await page.keyboard.press('Control+Shift+M');
-    const problem = page.locator('.markers-panel .monaco-list-row', { hasText: 'double' }).first();
-    await problem.waitFor({ timeout: 30000 });
-    lap('PROBLEMS: ' + (await page.locator('.markers-panel').first().innerText()).replace(/\s+/g, ' ').slice(0, 200));
-    await shoot(page, 'review-problems.png');
-
-    await page.keyboard.press('Control+Shift+M'); // close the panel again
-    await page.keyboard.press('Control+P');
-    await page.locator('.quick-input-widget input').first().fill('calc.py');
-    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'calc.py' }).first().click();
-    await waitForEditorText(page, 'def mul(a, b):', 'calc.py');
-    await page.keyboard.press('Control+G');
-    await page.keyboard.type('6');
-    await page.keyboard.press('Enter');
-    // Whole lines 6-8, as a user selects them: the selection ends at column 0 of line 9.
-    for (let i = 0; i < 3; i++) await page.keyboard.press('Control+L');
-    await runCommand(page, 'codeloop: Extract method');
-    const extracted = await waitForOutcome(page, 'codeloop extracted lines 6-8 of mul into', 'extracting lines', 120000);
-    lap('NOTIFICATION: ' + (await extracted.innerText()).replace(/\s+/g, ' ').slice(0, 160));
-    await waitForEditorText(page, 'def compute_r(a, b):', 'calc.py, reloaded from disk,');
-    await shoot(page, 'extract.png');
-
-    await runCommand(page, 'codeloop: Show repo map');
-    await waitForEditorText(page, '# focus: calc.py', 'map document');
-    await shoot(page, 'map.png');
+    // The extension is active once its status bar item names the model (codeloop model list --json).
+    const status = page.locator('.statusbar-item', { hasText: 'codeloop: smollm2-135m' }).first();
+    await status.waitFor({ timeout: 120000 });
+    lap('status bar: ' + oneLine(await status.innerText()));
+    await fix(page);
+    await generate(page);
+    await extract(page);
+    await review(page);
     await browser.close();
     process.exit(0);
   } catch (e) {

@@ -7,25 +7,44 @@ const cli = require('../../src/cli');
 const defaults = cli.normalizeSettings({});
 
 test('settings: junk from the settings editor falls back to safe values', () => {
-  assert.deepEqual(defaults, { executable: 'codeloop', timeBudget: 0, noModel: false, testCommand: '' });
-  const s = cli.normalizeSettings({ executable: '  /v/bin/codeloop ', timeBudget: '-5', noModel: 'yes', testCommand: 7 });
-  assert.deepEqual(s, { executable: '/v/bin/codeloop', timeBudget: 0, noModel: false, testCommand: '' });
+  assert.deepEqual(defaults, { executable: 'codeloop', model: '', timeBudget: 0, noModel: false, testCommand: '' });
+  const s = cli.normalizeSettings({ executable: '  /v/bin/codeloop ', model: 3, timeBudget: '-5', noModel: 'yes', testCommand: 7 });
+  assert.deepEqual(s, { executable: '/v/bin/codeloop', model: '', timeBudget: 0, noModel: false, testCommand: '' });
+  assert.equal(cli.normalizeSettings({ model: ' qwen2.5-coder-0.5b ' }).model, 'qwen2.5-coder-0.5b');
 });
 
-test('fix argv: --json always, budget/no-model/test-cmd only when set, folder last', () => {
-  assert.deepEqual(cli.fixInvocation(defaults, '/ws'), { command: 'codeloop', args: ['fix', '--json', '/ws'] });
-  const s = cli.normalizeSettings({ executable: 'cl', timeBudget: 30, noModel: true, testCommand: 'pytest -x tests' });
-  assert.deepEqual(cli.fixInvocation(s, '/ws').args, ['fix', '--json', '--time-budget', '30', '--no-model', '--test-cmd', 'pytest -x tests', '/ws']);
+test('fix is always a preview with events: --dry-run --json --events jsonl; options only when set; folder last', () => {
+  assert.deepEqual(cli.fixInvocation(defaults, '/ws'), { command: 'codeloop', args: ['fix', '--dry-run', '--json', '--events', 'jsonl', '/ws'] });
+  const s = cli.normalizeSettings({ executable: 'cl', model: 'qwen2.5-coder-0.5b', timeBudget: 30, testCommand: 'pytest -x tests' });
+  assert.deepEqual(cli.fixInvocation(s, '/ws').args,
+    ['fix', '--dry-run', '--json', '--events', 'jsonl', '--time-budget', '30', '--model', 'qwen2.5-coder-0.5b', '--test-cmd', 'pytest -x tests', '/ws']);
+  const cheap = cli.normalizeSettings({ model: 'qwen2.5-coder-0.5b', noModel: true });
+  assert.deepEqual(cli.fixInvocation(cheap, '/ws').args.slice(5), ['--no-model', '/ws'], '--no-model wins over a chosen model');
 });
 
-test('undo, review, extract-method and map argv follow each command\'s --help', () => {
-  const s = cli.normalizeSettings({ noModel: true });
-  assert.deepEqual(cli.undoInvocation(s, '/ws').args, ['undo', '/ws']);
-  assert.deepEqual(cli.reviewInvocation(s).args, ['review', '--staged', '--format', 'json', '--no-model']);
+test('generate names FILE::NAME, previews, and takes the model even with noModel (it cannot do without)', () => {
+  const s = cli.normalizeSettings({ model: 'm.gguf', noModel: true, timeBudget: 90 });
+  assert.deepEqual(cli.generateInvocation(s, '/ws/calc.py', 'double').args,
+    ['generate', '/ws/calc.py::double', '--dry-run', '--json', '--events', 'jsonl', '--time-budget', '90', '--model', 'm.gguf']);
+});
+
+test('extract-method previews; with a name nothing needs the model', () => {
+  const s = cli.normalizeSettings({ noModel: true, testCommand: 'make test' });
   assert.deepEqual(cli.extractInvocation(s, '/ws/a.py', { start: 6, end: 8 }).args,
-    ['refactor', 'extract-method', '/ws/a.py', '--lines', '6-8', '--json', '--no-model']);
+    ['refactor', 'extract-method', '/ws/a.py', '--lines', '6-8', '--dry-run', '--json', '--events', 'jsonl', '--no-model', '--test-cmd', 'make test']);
+  assert.deepEqual(cli.extractInvocation(s, '/ws/a.py', { start: 6, end: 8 }, 'product').args.slice(9), ['--name', 'product', '--test-cmd', 'make test']);
+});
+
+test('apply reads the previewed result on stdin; undo, review, map, model list and doctor speak JSON', () => {
+  const s = cli.normalizeSettings({ noModel: true });
+  assert.deepEqual(cli.applyInvocation(s).args, ['apply', '--json', '-']);
+  assert.deepEqual(cli.undoInvocation(s, '/ws').args, ['undo', '--json', '/ws']);
+  assert.deepEqual(cli.reviewInvocation(s, { staged: true }).args, ['review', '--staged', '--format', 'json', '--events', 'jsonl', '--no-model']);
+  assert.deepEqual(cli.reviewInvocation(defaults, { files: ['/ws/a.py'] }).args, ['review', '--worktree', '--format', 'json', '--events', 'jsonl', '/ws/a.py']);
   assert.deepEqual(cli.mapInvocation(s, '/ws', 'src/a.py').args, ['map', '--json', '--focus', 'src/a.py', '/ws']);
   assert.deepEqual(cli.mapInvocation(s, '/ws', undefined).args, ['map', '--json', '/ws']);
+  assert.deepEqual(cli.modelListInvocation(s).args, ['model', 'list', '--json']);
+  assert.deepEqual(cli.doctorInvocation(cli.normalizeSettings({ model: 'qwen2.5-coder-0.5b' }), '/ws').args, ['doctor', '--json', '--model', 'qwen2.5-coder-0.5b', '/ws']);
 });
 
 test('selection lines: 1-based inclusive; a trailing column-0 line is not selected', () => {
@@ -34,14 +53,9 @@ test('selection lines: 1-based inclusive; a trailing column-0 line is not select
   assert.deepEqual(cli.selectionLines({ startLine: 5, endLine: 5, endCharacter: 0 }), { start: 6, end: 6 });
 });
 
-test('stderr: the last line, without the codeloop: prefix', () => {
-  assert.equal(cli.lastStderrLine('[tests] baseline\ncodeloop: --time-budget must be positive\n\n'), '--time-budget must be positive');
-  assert.equal(cli.lastStderrLine(''), '');
-});
-
-test('stdout: exactly one JSON object or null', () => {
-  assert.deepEqual(cli.parseJsonObject(' {"status": "ok"}\n'), { status: 'ok' });
-  assert.equal(cli.parseJsonObject('[1]'), null);
-  assert.equal(cli.parseJsonObject('{"a": 1}\n{"b": 2}'), null);
-  assert.equal(cli.parseJsonObject(''), null);
+test('a typed function name must be an identifier', () => {
+  assert.equal(cli.nameProblem('product_of'), '');
+  assert.match(cli.nameProblem(''), /needed/);
+  assert.match(cli.nameProblem('2x'), /letters/);
+  assert.match(cli.nameProblem('a-b'), /letters/);
 });

@@ -2,82 +2,148 @@
 'use strict';
 const test = require('node:test');
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
+const path = require('node:path');
 const r = require('../../src/results');
+const { parseEventLine } = require('../../src/events');
+
+// Results recorded from the real CLI (`--dry-run --json`; paths replaced by /work/project).
+const fixture = (/** @type {string} */ name) => fs.readFileSync(path.join(__dirname, '..', 'fixtures', name), 'utf8');
+const FIX = JSON.parse(fixture('fix-dry-run.json'));
+const GENERATE = JSON.parse(fixture('generate-dry-run.json'));
+const EXTRACT = JSON.parse(fixture('extract-dry-run.json'));
 
 /** @param {number | null} code @param {unknown} json @param {string} [stderr] */
-const out = (code, json, stderr = '') => ({ code, signal: null, stdout: json === undefined ? '' : JSON.stringify(json), stderr });
+const out = (code, json, stderr = '') => ({ code, signal: null, stdout: json === undefined ? '' : JSON.stringify(json), stderr, events: [] });
 
-// Shapes recorded from `codeloop fix --json --no-model` on a repo with `return a - b` in add().
-const FIXED = { status: 'fixed', diff: '--- a/calc.py\n+++ b/calc.py\n@@ -1 +1 @@\n-    return a - b\n+    return a + b\n', files: ['calc.py'], seconds: 4.262, stage: 'cheap', winner: "line 2: '-' -> '+'", message: '', applied: true };
-const UNFIXED = { status: 'unfixed', diff: '', files: [], seconds: 14.1, stage: '', winner: '', message: 'no candidate passed the whole test command within the budget', applied: false };
-
-test('fix: applied fix names the file and the edit, keeps the diff', () => {
-  const res = r.fixResult(out(0, FIXED));
-  assert.equal(res.kind, 'fixed');
-  assert.match(res.message, /codeloop fixed calc\.py: line 2: '-' -> '\+' \(cheap tier, 4\.3 s\)/);
-  assert.ok(res.kind === 'fixed' && res.diff.includes('+    return a + b'));
+test('fix --dry-run: a preview of the verified patch, the after texts under the project root', () => {
+  const res = r.fixResult(out(0, FIX));
+  assert.equal(res.kind, 'preview');
+  assert.ok(res.kind === 'preview');
+  assert.match(res.message, /^codeloop found a verified fix for calc\.py: line 2: '-' -> '\+' \(cheap tier, \d+\.\d s\)\. Apply it\?$/);
+  assert.equal(res.patch.root, '/work/project');
+  assert.equal(res.patch.label, 'fix');
+  assert.deepEqual(res.patch.files.map((f) => f.file), ['/work/project/calc.py']);
+  assert.ok(res.patch.files[0].after?.startsWith('def add(a, b):\n    return a + b\n'));
+  assert.deepEqual(res.patch.payload, FIX, 'apply gets back exactly what the CLI printed');
 });
 
-test('fix: a fixed-but-not-applied result (refused at apply) is not reported as a fix', () => {
-  assert.equal(r.fixResult(out(1, { ...FIXED, status: 'unfixed', applied: false, message: 'calc.py changed meanwhile' })).kind, 'unfixed');
-  assert.equal(r.fixResult(out(0, { ...FIXED, applied: false })).kind, 'unfixed');
-});
-
-test('fix: no verified fix says so and that nothing changed', () => {
-  const res = r.fixResult(out(1, UNFIXED));
-  assert.equal(res.kind, 'unfixed');
-  assert.match(res.message, /no verified fix: no candidate passed .*Nothing was changed/);
-});
-
-test('fix: passing, usage error (exit 2), cancelled (130), broken output', () => {
+test('fix: applied, passing, no verified fix, refused, usage and cancelled each read as themselves', () => {
+  assert.equal(r.fixResult(out(0, { ...FIX, applied: true, patch: undefined })).kind, 'applied');
   assert.equal(r.fixResult(out(0, { status: 'passing', applied: false })).kind, 'passing');
-  const usage = r.fixResult(out(2, { status: 'error', message: '--time-budget must be a positive number of seconds' }, 'codeloop: --time-budget must be a positive number of seconds\n'));
-  assert.deepEqual(usage, { kind: 'usage', message: '--time-budget must be a positive number of seconds' });
-  assert.deepEqual(r.fixResult(out(2, undefined, 'Usage: codeloop fix\ncodeloop: no such option --x\n')), { kind: 'usage', message: 'no such option --x' });
-  assert.equal(r.fixResult(out(130, undefined, 'codeloop: interrupted; your working tree is unchanged')).kind, 'cancelled');
-  assert.equal(r.fixResult({ code: null, signal: 'SIGINT', stdout: '', stderr: '' }).kind, 'cancelled');
-  assert.deepEqual(r.fixResult(out(1, undefined, 'Traceback...\nValueError: x\n')), { kind: 'error', message: 'ValueError: x' });
+  const unfixed = r.fixResult(out(1, { status: 'unfixed', message: 'no candidate passed the whole test command within the budget', applied: false }));
+  assert.deepEqual(unfixed, { kind: 'unfixed', message: 'codeloop found no verified fix: no candidate passed the whole test command within the budget. Nothing was changed.' });
+  assert.deepEqual(r.fixResult(out(2, { status: 'error', message: '--time-budget must be a positive number of seconds' })),
+    { kind: 'usage', message: '--time-budget must be a positive number of seconds' });
+  assert.deepEqual(r.fixResult(out(1, { status: 'error', message: 'internal error (KeyError: x); nothing was changed' })),
+    { kind: 'error', message: 'internal error (KeyError: x); nothing was changed' });
+  assert.equal(r.fixResult({ code: 130, signal: null, stdout: '', stderr: '' }).kind, 'cancelled');
+  assert.equal(r.fixResult(out(0, { ...FIX, patch: { ...FIX.patch, v: 2 } })).kind, 'unfixed', 'a patch of an unknown version is never offered');
 });
 
-test('undo: restored files, or the refusal line', () => {
-  assert.deepEqual(r.undoResult(out(0, undefined, 'restored: calc.py\n')), { ok: true, message: 'codeloop undo: restored: calc.py' });
-  assert.deepEqual(r.undoResult(out(1, undefined, 'codeloop: nothing to undo\n')), { ok: false, message: 'nothing to undo' });
+test('without stdout JSON the result event is read; stderr text never is', () => {
+  const resultLine = JSON.stringify({ v: 1, command: 'fix', event: 'result', t: 3, ...FIX });
+  const event = parseEventLine(resultLine);
+  assert.ok(event);
+  const res = r.fixResult({ code: 0, signal: null, stdout: '', stderr: resultLine + '\n', events: [event] });
+  assert.equal(res.kind, 'preview');
+  const parser = r.fixResult({ code: 2, signal: null, stdout: '', stderr: "Usage: codeloop fix [OPTIONS] [PATH]\nError: No such option: --events\n", events: [] });
+  assert.equal(parser.kind, 'usage');
+  assert.match(parser.message, /rejected its command line \(exit 2\); it may be older than this extension/);
+  assert.doesNotMatch(parser.message, /No such option/);
+  assert.match(r.fixResult({ code: 1, signal: null, stdout: 'Traceback', stderr: 'boom', events: [] }).message, /exited with 1 without a result/);
 });
 
-// Shape recorded from `codeloop review --staged --format json --no-model` (exit 1: blocking).
-const REVIEW = { status: 'ok', findings: [
-  { path: 'pkg/calc.py', start_line: 2, end_line: 3, label: 'issue', blocking: true, message: 'test fails', source: 'tests', suggestion: '', rule: 'codeloop/test-failure' },
-  { path: 'calc.py', start_line: 7, end_line: 7, label: 'nit', blocking: false, message: 'unclear name', source: 'model', suggestion: 'call it total', rule: 'codeloop/model' },
-], files: ['pkg/calc.py', 'calc.py'], blocking: 1 };
+test('generate --dry-run: a preview naming the target, tokens and time', () => {
+  const res = r.generateResult(out(0, GENERATE));
+  assert.ok(res.kind === 'preview', JSON.stringify(res));
+  assert.match(res.message, /^codeloop wrote calc\.py::double and it passes the visible tests \(4 program\(s\) tested, 78 tokens, \d+\.\d s\)\. Apply it\?$/);
+  assert.ok(res.patch.files[0].after?.includes('    return n * 2\n'));
+  const asked = r.generateResult(out(0, { ...GENERATE, ambiguity: { call: 'rnd(0.5)', resolved: 'user' } }));
+  assert.match(asked.message, /chosen by your answer/);
+  const failed = r.generateResult(out(1, { ...GENERATE, status: 'failed', message: 'no program passed the visible tests', patch: undefined }));
+  assert.equal(failed.kind, 'unfixed');
+  assert.match(failed.message, /no program passed the visible tests\. Nothing was changed\.$/);
+  assert.equal(r.generateResult(out(1, { status: 'error', message: 'cannot generate without the model: x', model_error: 'x' })).kind, 'error');
+});
 
-test('review: findings become 0-based diagnostic specs on absolute paths, blocking = error', () => {
-  const res = r.reviewResult(out(1, REVIEW), '/repo');
+test('extract-method --dry-run: the proposed name and where it came from; a refusal is its reason', () => {
+  const res = r.extractResult(out(0, EXTRACT));
+  assert.ok(res.kind === 'preview');
+  assert.equal(res.name, 'compute_r');
+  assert.equal(res.nameSource, 'fallback');
+  assert.equal(res.message, 'codeloop extracts lines 6-8 of mul into compute_r(a, b). Apply it?');
+  const refused = r.extractResult(out(1, { status: 'error', message: 'refused: line 1 is the def line of mul; calc.py is unchanged' }));
+  assert.deepEqual(refused, { kind: 'error', message: 'refused: line 1 is the def line of mul; calc.py is unchanged' });
+});
+
+test('apply and undo: their JSON, or the refusal it carries', () => {
+  assert.deepEqual(r.applyResult(out(0, { status: 'applied', root: '/p', files: ['calc.py'] })), { ok: true, files: ['calc.py'], root: '/p' });
+  assert.deepEqual(r.applyResult(out(1, { status: 'error', message: 'calc.py changed since the preview; nothing was written' })),
+    { ok: false, message: 'calc.py changed since the preview; nothing was written' });
+  assert.deepEqual(r.undoResult(out(0, { status: 'restored', root: '/p', files: ['calc.py', 'b.py'] })), { ok: true, message: 'codeloop undo: restored calc.py, b.py.' });
+  assert.deepEqual(r.undoResult(out(2, { status: 'error', message: 'nothing to undo' })), { ok: false, message: 'nothing to undo' });
+});
+
+test('review: findings become diagnostics with 0-based lines; a suggestion becomes an edit of those lines', () => {
+  const review = {
+    status: 'ok', files: ['pkg/calc.py', 'util.py'], blocking: 1,
+    findings: [
+      { path: 'util.py', start_line: 5, end_line: 5, label: 'issue', blocking: true, message: '`reslt` is not defined anywhere in this file; did you mean `result`?', source: 'undefined-name', suggestion: '    return result', rule: 'codeloop/undefined-name' },
+      { path: 'pkg/calc.py', start_line: 2, end_line: 3, label: 'suggestion', blocking: false, message: 'a nit', source: 'model', suggestion: '', rule: '' },
+    ],
+  };
+  const res = r.reviewResult(out(1, review), '/top');
   assert.ok(res.ok);
-  assert.deepEqual(res.diagnostics[0], { file: '/repo/pkg/calc.py', startLine: 1, endLine: 2, severity: 'error', message: 'test fails', source: 'codeloop (tests)', code: 'codeloop/test-failure' });
-  assert.equal(res.diagnostics[1].severity, 'warning');
-  assert.equal(res.diagnostics[1].message, 'unclear name\nSuggestion: call it total');
-  assert.equal(res.summary, 'codeloop review: 2 finding(s), 1 blocking, in 2 staged file(s).');
+  assert.deepEqual(res.files, ['/top/pkg/calc.py', '/top/util.py']);
+  assert.equal(res.summary, 'codeloop review: 2 finding(s), 1 blocking, in 2 changed file(s).');
+  const [undefinedName, nit] = res.diagnostics;
+  assert.deepEqual([undefinedName.file, undefinedName.startLine, undefinedName.endLine, undefinedName.severity, undefinedName.source, undefinedName.code],
+    ['/top/util.py', 4, 4, 'error', 'codeloop (undefined-name)', 'codeloop/undefined-name']);
+  assert.deepEqual(r.suggestionEdit(undefinedName), { startLine: 4, endLine: 4, text: '    return result' });
+  assert.deepEqual([nit.startLine, nit.endLine, nit.severity], [1, 2, 'warning']);
+  assert.equal(r.suggestionEdit(nit), null);
+  assert.equal(r.reviewResult(out(0, { status: 'ok', files: ['a.py'], findings: [] }), '/top').ok && 'clean', 'clean');
+  assert.deepEqual(r.reviewResult({ code: 130, signal: null, stdout: '', stderr: '' }, '/top'), { ok: false, cancelled: true, message: 'codeloop review was cancelled.' });
+  assert.deepEqual(r.reviewResult(out(2, { status: 'error', message: '--staged, --rev and --worktree exclude each other: pass one' }), '/top'),
+    { ok: false, message: '--staged, --rev and --worktree exclude each other: pass one' });
 });
 
-test('review: no findings, and errors', () => {
-  const none = r.reviewResult(out(0, { status: 'ok', findings: [], files: ['a.py'] }), '/repo');
-  assert.ok(none.ok && none.diagnostics.length === 0 && /no findings in 1/.test(none.summary));
-  assert.deepEqual(r.reviewResult(out(2, { status: 'error', message: '--staged and --rev exclude each other: pass one' }), '/repo'), { ok: false, message: '--staged and --rev exclude each other: pass one' });
+test('status bar: the setting wins; else the default model list names, or why it cannot load', () => {
+  assert.equal(r.modelStatus(null, '/models/my-coder.gguf').text, 'codeloop: my-coder.gguf');
+  const list = (/** @type {Record<string, unknown>} */ d) => out(0, { status: 'ok', models: [], default: d });
+  const ok = r.modelStatus(list({ name: 'smollm2-135m', configured: 'the built-in default', path: '/x/SmolLM2.gguf', error: null }), '');
+  assert.deepEqual([ok.ok, ok.text], [true, 'codeloop: smollm2-135m']);
+  assert.match(ok.tooltip, /from the built-in default/);
+  const missing = r.modelStatus(list({ name: 'qwen2.5-coder-0.5b', configured: '[tool.codeloop] model in pyproject.toml', path: null, error: 'model qwen2.5-coder-0.5b is not pulled yet: run `codeloop model pull qwen2.5-coder-0.5b`' }), '');
+  assert.deepEqual([missing.ok, missing.text], [false, 'codeloop: qwen2.5-coder-0.5b (not usable)']);
+  assert.match(missing.tooltip, /codeloop model pull/);
+  assert.equal(r.modelStatus(out(2, undefined), '').ok, false);
 });
 
-test('extract-method: the new function, or the refusal reason (exit 1)', () => {
-  const ok = r.extractResult(out(0, { status: 'extracted', applied: true, name: 'compute_r', function: 'mul', params: ['a', 'b'], lines: [6, 8], diff: 'D' }));
-  assert.deepEqual(ok, { ok: true, diff: 'D', message: 'codeloop extracted lines 6-8 of mul into compute_r(a, b).' });
-  const refused = r.extractResult(out(1, { status: 'error', message: 'refused: lines 1-9 include the def line of mul (line 5)' }));
-  assert.deepEqual(refused, { ok: false, message: 'refused: lines 1-9 include the def line of mul (line 5)' });
+test('doctor: one line per model, then the problems', () => {
+  const doctor = {
+    status: 'problems', problems: ['model configured (q.gguf): truncated'],
+    models: [
+      { label: 'embedded', path: '/x/SmolLM2-135M-Instruct.Q4_1.gguf', loads: true, decode_tokens_per_second: 41.23, prompt_tokens_per_second: 310.7, error: '' },
+      { label: 'configured', path: '/m/q.gguf', loads: false, error: 'truncated' },
+    ],
+  };
+  assert.deepEqual(r.doctorSummary(out(1, doctor)), {
+    ok: false,
+    lines: [
+      'embedded model SmolLM2-135M-Instruct.Q4_1.gguf: loads; decode 41.2 tok/s, prompt 311 tok/s',
+      'configured model q.gguf: does not work (truncated)',
+      'problem: model configured (q.gguf): truncated',
+    ],
+  });
 });
 
-test('map: files by rank with their signatures; a rejected --focus is retried', () => {
-  const json = { status: 'ok', root: '/repo', focus: { files: ['calc.py'], symbols: [] }, tokens: 41, budget: 1024, files: [
-    { path: 'calc.py', rank: 1, definitions: [{ line: 1, signature: 'def add(a, b):' }, { line: 5, signature: 'def mul(a, b):' }] }] };
-  const res = r.mapResult(out(0, json));
+test('map: files by rank with their signatures; a rejected --focus is worth a retry', () => {
+  const map = { status: 'ok', root: '/r', focus: { files: ['calc.py'] }, tokens: 40, budget: 1024, files: [{ path: 'calc.py', definitions: [{ line: 1, signature: 'def add(a, b):' }] }] };
+  const res = r.mapResult(out(0, map));
   assert.ok(res.ok);
-  assert.equal(res.text, '# codeloop map of /repo\n# focus: calc.py; 41/1024 tokens\n\ncalc.py:\n      1  def add(a, b):\n      5  def mul(a, b):\n');
-  assert.ok(r.focusRejected(out(2, undefined, 'codeloop: --focus README.md: not a source file of this repo')));
-  assert.ok(!r.focusRejected(out(2, undefined, 'codeloop: path does not exist')));
+  assert.equal(res.text, '# codeloop map of /r\n# focus: calc.py; 40/1024 tokens\n\ncalc.py:\n      1  def add(a, b):\n');
+  assert.equal(r.focusRejected(out(2, { status: 'error', message: '--focus README.md: not a source file of the repository' })), true);
+  assert.equal(r.focusRejected(out(2, { status: 'error', message: '--tokens must be positive' })), false);
 });
