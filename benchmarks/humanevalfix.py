@@ -97,7 +97,8 @@ def run_fix(repo: Path, extra: list[str], timeout: float, codeloop: Path = ROOT)
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "codeloop", "fix", str(repo), "--json", *extra],
-            capture_output=True, text=True, timeout=timeout, env=env,
+            # cwd: ``-m`` puts it first on sys.path, so it must be the tree being measured
+            capture_output=True, text=True, timeout=timeout, env=env, cwd=codeloop,
         )
         payload = json.loads(proc.stdout) if proc.stdout.strip() else {"status": "error", "message": proc.stderr[-500:]}
     except subprocess.TimeoutExpired:
