@@ -23,7 +23,7 @@ from codeloop.core.events import Event, Note, StageStarted
 from codeloop.core.fix.context import Candidate, RepairContext
 from codeloop.core.fix.patch_choice import Assessment, assess
 from codeloop.core.fix.patch_ranking import CodeScorer, naturalness_gains
-from codeloop.core.fix.probe_inputs import probe_calls, signature_of, test_arguments
+from codeloop.core.fix.probe_inputs import probe_calls, signature_of, literal_arguments
 
 # (variants: None is the unpatched tree; a project-relative .py file; calls) ->
 # outputs[variant][call], each a repr, printed text or "raises Name: message".
@@ -70,7 +70,7 @@ def changed_functions(patches: Sequence[Candidate], language_for: Callable[[str]
     return [Target(path, qualname, sources[(path, qualname)]) for path, qualname in ranked[:_MAX_TARGETS]]
 
 
-def test_sources(ctx: RepairContext) -> list[str]:
+def failing_test_sources(ctx: RepairContext) -> list[str]:
     """The failing tests' files and the test code on their tracebacks: where the tests'
     own argument values are."""
     files = dict.fromkeys(t.split("::", 1)[0] for t in ctx.baseline.failed_ids)
@@ -96,14 +96,14 @@ class PatchVetting:
         calls: list[str] = []
         original_runs: list[list[str]] = [[], []]
         rows: list[list[str]] = [[] for _ in patches]
-        if self.probe is not None and len(patches) > 1:
+        if self.probe is not None:  # a sole patch too: raising where the original returned is a sign
             targets = changed_functions(patches, ctx.language_for)
-            sources = test_sources(ctx)
+            sources = failing_test_sources(ctx)
             for target in targets:
                 signature = signature_of(target.source, target.qualname)
                 if signature is None:
                     continue
-                mine = probe_calls(signature, test_arguments(sources, signature.name), _MAX_CALLS // max(1, len(targets)))
+                mine = probe_calls(signature, literal_arguments(sources, signature.name), _MAX_CALLS // max(1, len(targets)))
                 if not mine:
                     continue
                 try:

@@ -224,8 +224,10 @@ class CheapTier:
                             explore_s = max(_EXPLORE_MIN_S, now - started)
                             try:
                                 explored = search.explore(mutant, ctx, scorer, until=min(stop_at, now + explore_s))
-                                # Validating the rivals may take the rest of the tier's share
-                                # (they are few): a fix whose rivals went unchecked is less sure.
+                                # Validating the rivals (they are few) may take most of what is
+                                # left: a fix whose rivals went unchecked is less sure, and with
+                                # a plausible patch in hand no later tier runs.
+                                stop_at = max(stop_at, min(ctx.deadline, time.monotonic() + 0.7 * ctx.remaining()))
                                 what = "a more natural patch than" if scorer is not None else "rival patches to"
                                 yield Note(f"looking for {what} {mutant.mutation.description}: {explored} to check")
                             except Exception as exc:  # a model that cannot load must not lose the fix found

@@ -29,7 +29,7 @@ APPLY_AT = 0.5  # confidence from which a fix is applied by default
 
 # What each signal is worth (tuned on HumanEvalFix tasks 0-39 only).
 _SOLE = 0.8  # one plausible patch, no rival found
-_UNSEARCHED = 0.3  # taken off _SOLE in proportion to the rivals left unchecked (time ran out)
+_UNSEARCHED = 0.6  # taken off _SOLE in proportion to the rivals left unchecked (time ran out)
 _AGREEING = 0.9  # rivals exist and all behave the same on every input
 _UNPROBED_RIVALS = 0.45  # rivals exist, no input to compare them on
 _DISAGREEING = 0.3  # plausible patches behave differently

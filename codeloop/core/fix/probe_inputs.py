@@ -56,7 +56,7 @@ def _dedent(source: str) -> str:
     return "".join(line[indent:] for line in lines)
 
 
-def test_arguments(test_sources: Iterable[str], name: str) -> list[tuple[Any, ...]]:
+def literal_arguments(test_sources: Iterable[str], name: str) -> list[tuple[Any, ...]]:
     """Literal positional arguments of every call to ``name`` in the tests (``f(...)``,
     ``mod.f(...)``), and, when there are none, calls of a test helper's parameter
     (HumanEval's ``check(candidate)``: ``candidate(...)``)."""
