@@ -232,8 +232,9 @@ class CheapTier:
                                 yield Note(f"looking for {what} {mutant.mutation.description}: {explored} to check")
                             except Exception as exc:  # a model that cannot load must not lose the fix found
                                 scorer = None
-                                search.stop()
                                 yield _ranking_off(ctx, exc)
+                                # Rivals are still worth checking, in plain nearest-first order.
+                                search.explore(mutant, ctx, None, until=stop_at)
                     elif verdict.report is not None and verdict.report.signature() != baseline_signature:
                         changed_failure.setdefault(mutant.path, []).append(mutant.mutation.line)
                     if tried % 10 == 0 or verdict.passed:
