@@ -68,10 +68,13 @@ def test_a_patch_that_raises_where_the_original_returned_loses_confidence():
     assert any("raises on 1 probe input(s) where the original returned" in r for r in result.reasons)
 
 
-def test_nondeterministic_and_timed_out_inputs_are_not_compared():
-    runs = [["1", "<object at 0x1234>", "3", "4"], ["2", "<object at 0xabcd>", "3", "4"]]
-    rows = [["1", "x", "3", "raises TimeoutError: the call ran too long"]]
-    assert usable_calls(runs, rows) == [1, 2]
+def test_nondeterministic_timed_out_and_domain_edge_inputs_are_not_compared():
+    runs = [["1", "<object at 0x1234>", "3", "4", "raises IndexError: x", "raises IndexError: x"]] * 2
+    runs = [["2", *runs[0][1:]], ["1", "<object at 0xabcd>", *runs[0][2:]]]
+    rows = [["1", "x", "3", "raises TimeoutError: the call ran too long", "raises IndexError: x", "5"], ["1", "x", "3", "4", "0", "5"]]
+    # 0: the original answers differently each run; 3: a timeout; 4: the original and a
+    # patch both raise (the domain's edge); 5: the original raises, every patch answers.
+    assert usable_calls(runs, rows) == [1, 2, 5]
 
 
 def test_rivals_without_inputs_abstain_unless_naturalness_is_clear():

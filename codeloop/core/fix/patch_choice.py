@@ -100,8 +100,10 @@ class _Class:
 
 def usable_calls(original_runs: Sequence[Sequence[str]], patch_rows: Sequence[Sequence[str]]) -> list[int]:
     """Calls worth comparing on: the original answers them the same way every run
-    (no randomness, clock or address), and no variant ran out of time on them (under
-    load a timeout says nothing about the code)."""
+    (no randomness, clock or address), no variant ran out of time on them (under load
+    a timeout says nothing about the code), and they are not at the edge of the
+    function's domain (the original raises and so does some patch: an empty list to a
+    function that needs one item says nothing about which fix is right)."""
     keep = []
     width = len(original_runs[0]) if original_runs else 0
     for j in range(width):
@@ -109,6 +111,8 @@ def usable_calls(original_runs: Sequence[Sequence[str]], patch_rows: Sequence[Se
         if len(firsts) != 1:
             continue
         if any("raises TimeoutError" in row[j] for row in [*original_runs, *patch_rows]):
+            continue
+        if next(iter(firsts)).startswith("raises ") and any(row[j].startswith("raises ") for row in patch_rows):
             continue
         keep.append(j)
     return keep
