@@ -4,6 +4,7 @@ fall-back for methods (a recording probe stands in for the child processes)."""
 from codeloop.analysis.languages import language_for_path
 from codeloop.cli.fix import drive
 from codeloop.core.changes import ChangeSet, FileChange
+from codeloop.core.events import PatchesCompared
 from codeloop.core.fix.behaviour import PatchVetting, changed_functions, first_changed_line
 from codeloop.core.fix.context import Candidate, FixOptions, RepairContext
 from codeloop.runners.base import TestFailure, TestReport
@@ -30,8 +31,8 @@ def context() -> RepairContext:
     return RepairContext(FixOptions(), baseline, [], [], files.__getitem__, language_for_path, lambda c: None, 0.0, files=list(files))  # type: ignore[arg-type,return-value]
 
 
-def run(vetting: PatchVetting, patches: list[Candidate]):  # type: ignore[no-untyped-def]
-    return drive(vetting.run(context(), patches[0], patches), lambda event: None)
+def run(vetting: PatchVetting, patches: list[Candidate], events: list | None = None):  # type: ignore[no-untyped-def]
+    return drive(vetting.run(context(), patches[0], patches), (events if events is not None else []).append)
 
 
 def test_changed_functions_and_lines():
@@ -49,11 +50,14 @@ def test_functions_are_probed_next_to_the_tests_arguments():
         return [["True"] * len(calls) for _ in variants]
 
     patches = [edit("sum(ops) == 0", "sum(ops) < 0", "a"), edit("sum(ops) == 0", "sum(ops) <= 0", "b")]
-    result = run(PatchVetting(recording_probe), patches)
+    events: list = []
+    result = run(PatchVetting(recording_probe), patches, events)
     ((variants, path, calls),) = seen
     assert variants == 4 and path == "bank.py"  # the original twice, then each patch
     assert "below_zero([])" in calls and "below_zero([1, -2])" not in calls
     assert result.confident and result.inputs == len(calls)
+    (compared,) = [e for e in events if isinstance(e, PatchesCompared)]
+    assert compared.to_dict() == {"event": "PatchesCompared", "patches": 2, "behaviours": 1, "inputs": len(calls), "chosen": "a", "confidence": 0.9, "disagreements": []}
 
 
 def test_methods_are_not_probed_and_confidence_comes_from_the_other_signals():

@@ -86,6 +86,11 @@ class EventRenderer:
                 self._line(f"[{event.stage}] {event.tried}/{event.total} candidates tried, {event.passed} passed")
         elif isinstance(event, ev.RoundFinished):
             self._line(f"[round {event.round}] {event.tried} candidates tested, {event.passed} passed")
+        elif isinstance(event, ev.PatchesCompared):
+            how = f"{event.behaviours} behaviour(s) on {event.inputs} probe inputs" if event.inputs else "no probe inputs"
+            self._line(f"[compare] {event.patches} plausible patch(es), {how}: {event.chosen} (confidence {event.confidence:.2f})")
+            for shown in event.disagreements:
+                self._line(f"  they disagree on {shown}")
         elif isinstance(event, ev.Note):
             self._line(f"note: {event.message}")
         elif isinstance(event, ev.ModelFailed):

@@ -19,7 +19,7 @@ from codeloop.analysis.functions import enclosing_function
 from codeloop.analysis.languages import Language
 from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.edits import function_source
-from codeloop.core.events import Event, Note, StageStarted
+from codeloop.core.events import Event, Note, PatchesCompared, StageStarted
 from codeloop.core.fix.context import Candidate, RepairContext
 from codeloop.core.fix.patch_choice import Assessment, assess
 from codeloop.core.fix.patch_ranking import CodeScorer, naturalness_gains
@@ -119,9 +119,9 @@ class PatchVetting:
         search = ctx.notes.get("rival-search") if winner.stage == "cheap" else None
         searched = (getattr(search, "queued", 0), getattr(search, "unchecked", 0)) if search is not None else None
         result = assess(patches, 0, gains, calls, original_runs if calls else [], rows if calls else [], searched)
-        if result.disagreements:
-            shown = "; ".join(f"{d.call}: " + " vs ".join(o for o, _ in d.outputs) for d in result.disagreements)
-            yield Note(f"plausible patches disagree on: {shown}")
+        behaviours = len(set(result.behaviour)) if result.inputs else 1
+        shown = [f"{d.call}: " + " vs ".join(o for o, _ in d.outputs) for d in result.disagreements]
+        yield PatchesCompared(len(patches), behaviours, result.inputs, result.chosen.origin, result.confidence, shown)
         return result
 
     def _gains(self, ctx: RepairContext, patches: list[Candidate]) -> Generator[Event, None, list[float | None]]:
