@@ -13,6 +13,17 @@ noise hits them alike):
     python benchmarks/humanevalfix.py --limit 40 \
         --config default: --config greedy:"--samples 1 --max-rounds 1 --temperature 0"
 
+Tasks 0-39 are for tuning (``--tuning``); figures are reported on the held-out tasks
+40-163 (``--held-out``), all of them or a fixed seeded sample (``--sample 60 --seed 0``):
+
+    nice -n 10 python benchmarks/humanevalfix.py --held-out --sample 60 --seed 0 --budget 60 \
+        --config 'no-model:--no-model' --config 'default:'
+
+A fix that is applied is judged right when the hidden tests pass on the file it left;
+``precision`` = right / applied (a wrong patch applied is worse than none), ``recall`` =
+right / tasks. ``--codeloop DIR`` runs another codeloop tree (a ``git archive`` of main:
+the "before" column) with the same harness.
+
 Prints a table; writes per-task JSON lines to benchmarks/results/.
 """
 
@@ -21,6 +32,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shlex
 import statistics
 import subprocess
@@ -32,6 +44,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "humanevalpack" / "python.jsonl"
+TUNING = range(0, 40)  # tuned on; never report on them
+HELD_OUT = range(40, 164)  # report on these, never tune on them
 
 
 # The three tier settings of the routing study, side by side.
@@ -77,13 +91,14 @@ def hidden_pass(task: dict, solution: str, timeout: float = 20.0) -> bool:
     return proc.returncode == 0
 
 
-def run_fix(repo: Path, extra: list[str], timeout: float) -> dict:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def run_fix(repo: Path, extra: list[str], timeout: float, codeloop: Path = ROOT) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(codeloop)}
     started = time.perf_counter()
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "codeloop", "fix", str(repo), "--json", *extra],
-            capture_output=True, text=True, timeout=timeout, env=env,
+            # cwd: ``-m`` puts it first on sys.path, so it must be the tree being measured
+            capture_output=True, text=True, timeout=timeout, env=env, cwd=codeloop,
         )
         payload = json.loads(proc.stdout) if proc.stdout.strip() else {"status": "error", "message": proc.stderr[-500:]}
     except subprocess.TimeoutExpired:
@@ -104,6 +119,12 @@ def main() -> int:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--start", type=int, default=0)
     parser.add_argument("--limit", type=int, default=164)
+    which = parser.add_mutually_exclusive_group()
+    which.add_argument("--held-out", action="store_true", help="tasks 40-163 (report figures on these)")
+    which.add_argument("--tuning", action="store_true", help="tasks 0-39 (tune on these)")
+    parser.add_argument("--sample", type=int, default=0, help="a fixed random sample of this many of the selected tasks")
+    parser.add_argument("--seed", type=int, default=0, help="seed of --sample")
+    parser.add_argument("--codeloop", type=Path, default=ROOT, help="the codeloop tree to run (default: this one)")
     parser.add_argument("--config", action="append", default=[], help="NAME:ARGS for codeloop fix (repeatable)")
     parser.add_argument("--budget", type=float, default=120.0, help="--time-budget per task for every config")
     parser.add_argument("--task-timeout", type=float, default=900.0)
@@ -120,13 +141,11 @@ def main() -> int:
         print_table({name: [r for r in items if r["task"] in done] for name, items in rows_of.items()}, len(done))
         return 0
     configs = [parse_config(c) for c in (args.config or DEFAULT_CONFIGS)]
-    chosen = load_tasks(args.data)[args.start : args.start + args.limit]
     # A few tasks ship no example test: with nothing visible to verify against, codeloop
-    # cannot be asked to fix them (it would be judged on tests it never saw).
-    tasks = [t for t in chosen if t["example_test"].strip()]
-    if len(tasks) < len(chosen):
-        skipped = sorted(set(t["task_id"] for t in chosen) - set(t["task_id"] for t in tasks))
-        print(f"skipping {len(skipped)} tasks without an example test: {', '.join(skipped)}", file=sys.stderr)
+    # cannot be asked to fix them (it would be judged on tests it never saw). They are
+    # left out before sampling, so a sample of N is N tasks.
+    every = load_tasks(args.data)
+    tasks = select([t if t["example_test"].strip() else None for t in every], args)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
     log = (args.out / f"humanevalfix-{stamp}.jsonl").open("w")
@@ -135,47 +154,79 @@ def main() -> int:
         for n, task in enumerate(tasks, 1):
             for name, extra in configs:
                 repo = make_repo(task, Path(tmp) / name)
-                payload = run_fix(repo, ["--time-budget", str(args.budget), *extra], args.task_timeout)
+                payload = run_fix(repo, ["--time-budget", str(args.budget), *extra], args.task_timeout, args.codeloop.resolve())
                 solution = (repo / "solution.py").read_text()
+                judged = hidden_pass(task, solution) if payload.get("status") == "fixed" or payload.get("applied") else False
                 row = {
                     "task": task["task_id"], "config": name, "bug_type": task["bug_type"],
                     "status": payload.get("status"), "stage": payload.get("stage", ""),
                     "visible": payload.get("status") == "fixed",
-                    "hidden": payload.get("status") == "fixed" and hidden_pass(task, solution),
+                    # applied: the user's file was changed (older trees lack the key: fixed = applied)
+                    "applied": bool(payload.get("applied", payload.get("status") == "fixed")),
+                    "hidden": payload.get("status") == "fixed" and judged,
+                    "confidence": payload.get("confidence"),
+                    "rivals": len(payload.get("rivals") or []),
                     "seconds": payload.get("seconds", payload["wall_seconds"]),
                     "llm_calls": payload.get("llm_calls", 0),
                     "candidates": payload.get("candidates", 0),
                     "completion_tokens": payload.get("completion_tokens", 0),
+                    "prompt_tokens": payload.get("prompt_tokens", 0),
                 }
+                row["right"] = row["applied"] and judged
                 rows[name].append(row)
                 log.write(json.dumps(row) + "\n")
                 log.flush()
-                print(f"[{n}/{len(tasks)}] {name:>10} {task['task_id']:<12} {row['status']:<8} hidden={'yes' if row['hidden'] else 'no '} {row['seconds']:.0f}s calls={row['llm_calls']}", file=sys.stderr, flush=True)
+                print(f"[{n}/{len(tasks)}] {name:>10} {task['task_id']:<12} {row['status']:<9} applied={'yes' if row['applied'] else 'no '} right={'yes' if row['right'] else 'no '} conf={row['confidence']} {row['seconds']:.0f}s calls={row['llm_calls']}", file=sys.stderr, flush=True)
     print_table(rows, len(tasks))
     return 0
 
 
+def select(tasks: list[dict | None], args: argparse.Namespace) -> list[dict]:
+    """The tasks of this run: a range (--held-out, --tuning, else --start/--limit), then
+    optionally a seeded sample of it, in dataset order."""
+    if args.held_out or args.tuning:
+        span = HELD_OUT if args.held_out else TUNING
+        chosen = [t for i, t in enumerate(tasks) if i in span and t is not None]
+    else:
+        chosen = [t for t in tasks[args.start : args.start + args.limit] if t is not None]
+    if args.sample and args.sample < len(chosen):
+        picked = set(random.Random(args.seed).sample(range(len(chosen)), args.sample))
+        chosen = [t for i, t in enumerate(chosen) if i in picked]
+    return chosen
+
+
+def _ratio(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.0f}%" if whole else "-"
+
+
 def print_table(rows: dict[str, list[dict]], total: int) -> None:
-    print(f"\nHumanEvalFix-Python, {total} tasks")
-    print(f"{'config':<12} {'fixed (visible)':>16} {'fixed (hidden)':>15} {'median s':>9} {'median calls':>13} {'median tokens':>14}")
+    print(f"\nHumanEvalFix-Python, {total} tasks (right = applied and the hidden tests pass)")
+    print(f"{'config':<12} {'right':>6} {'applied':>8} {'precision':>10} {'recall':>7} {'abstained':>10} {'median s':>9} {'calls':>6} {'tokens':>7}")
     for name, items in rows.items():
-        visible = sum(r["visible"] for r in items)
-        hidden = sum(r["hidden"] for r in items)
+        right = sum(r.get("right", r["hidden"]) for r in items)
+        applied = sum(r.get("applied", r["visible"]) for r in items)
+        abstained = sum(r["status"] == "ambiguous" for r in items)
         print(
-            f"{name:<12} {visible:>10}/{len(items):<5} {hidden:>9}/{len(items):<5} "
+            f"{name:<12} {right:>6} {applied:>8} {_ratio(right, applied):>10} {_ratio(right, len(items)):>7} {abstained:>10} "
             f"{statistics.median(r['seconds'] for r in items):>9.1f} "
-            f"{statistics.median(r['llm_calls'] for r in items):>13.0f} "
-            f"{statistics.median(r['completion_tokens'] for r in items):>14.0f}"
+            f"{statistics.median(r['llm_calls'] for r in items):>6.0f} "
+            f"{statistics.median(r['completion_tokens'] + r.get('prompt_tokens', 0) for r in items):>7.0f}"
         )
-    print("\nhidden-test fixes by bug type:")
+    print("\nby bug type (right/applied of tasks):")
     types = sorted({r["bug_type"] for items in rows.values() for r in items})
-    print(f"{'bug type':<22}" + "".join(f"{name:>12}" for name in rows))
+    print(f"{'bug type':<22}" + "".join(f"{name:>16}" for name in rows))
     for bug in types:
         cells = []
         for items in rows.values():
             of_type = [r for r in items if r["bug_type"] == bug]
-            cells.append(f"{sum(r['hidden'] for r in of_type)}/{len(of_type)}")
-        print(f"{bug:<22}" + "".join(f"{c:>12}" for c in cells))
+            right = sum(r.get("right", r["hidden"]) for r in of_type)
+            applied = sum(r.get("applied", r["visible"]) for r in of_type)
+            cells.append(f"{right}/{applied} of {len(of_type)}")
+        print(f"{bug:<22}" + "".join(f"{c:>16}" for c in cells))
+    wrong = {name: [r["task"] for r in items if r.get("applied", r["visible"]) and not r.get("right", r["hidden"])] for name, items in rows.items()}
+    for name, tasks in wrong.items():
+        if tasks:
+            print(f"wrong patches applied by {name}: {', '.join(tasks)}")
 
 
 if __name__ == "__main__":

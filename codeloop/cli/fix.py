@@ -43,23 +43,27 @@ def fix(
     rank: bool = typer.Option(True, "--rank/--no-rank", help="When several one-token edits pass, keep searching briefly and apply the one the local model finds most natural (not with --no-model; --backend llamacpp only)."),
     test_timeout: Optional[float] = typer.Option(None, "--test-timeout", help="Seconds one test may run in the first run before it counts as hung and is stopped where it loops (default: a fifth of the budget, 10-120 s)."),
     gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Model layers llama.cpp offloads to the GPU (default: [tool.codeloop] gpu-layers, else all when the build supports offload; 0: CPU only)."),
+    accept_ambiguous: bool = typer.Option(False, "--accept-ambiguous", help="Apply the best patch even when codeloop is not confident it is right (plausible patches that disagree on other inputs); by default such a fix is shown, not applied (exit 1)."),
+    compare: bool = typer.Option(True, "--compare/--no-compare", help="Run the plausible patches side by side on inputs next to the tests' own to choose among them and rate the fix (default on)."),
     events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP),
 ) -> None:
     """Repair the code so that the test command passes."""
     driver = Driver("fix", json_out, events)
     with driver:
         _fix(driver, path, test_cmd, python, dry_run, commit, time_budget, samples, max_rounds, seed, model, backend, base_url,
-             model_name, temperature, explain, no_model, tiers_opt, workers, rank, test_timeout, gpu_layers)
+             model_name, temperature, explain, no_model, tiers_opt, workers, rank, test_timeout, gpu_layers,
+             accept_ambiguous, compare)
 
 
 def _fix(
     driver: Driver, path: Path, test_cmd: Optional[str], python: Optional[str], dry_run: bool, commit: bool, time_budget: float,
     samples: int, max_rounds: int, seed: int, model: Optional[str], backend: str, base_url: Optional[str], model_name: Optional[str],
     temperature: float, explain: bool, no_model: bool, tiers_opt: Optional[str], workers: int, rank: bool,
-    test_timeout: Optional[float], gpu_layers: Optional[int],
+    test_timeout: Optional[float], gpu_layers: Optional[int], accept_ambiguous: bool, compare: bool,
 ) -> None:
     from codeloop.cli.render import print_diff
     from codeloop.core.events import ModelFailed
+    from codeloop.core.fix.behaviour import PatchVetting
     from codeloop.core.fix.cheap_tier import CheapTier
     from codeloop.core.fix.context import FixOptions
     from codeloop.core.fix.loop import repair
@@ -70,6 +74,7 @@ def _fix(
     from codeloop.workspace.commit import ensure_nothing_staged
     from codeloop.workspace.environment import generated_package_files, resolve_environment
     from codeloop.workspace.git import find_project, find_worktree, ignored_files, visible_files
+    from codeloop.workspace.behaviour_probe import SandboxProbe
     from codeloop.workspace.patch import patch_payload
     from codeloop.workspace.sandbox import SandboxPool
     from codeloop.workspace.symbols import definition_finder
@@ -101,7 +106,10 @@ def _fix(
         except ModelError as exc:  # the build crashed, not the options: go on without the model
             model_error = str(exc)
 
-    options = FixOptions(samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain, temperature=temperature, test_timeout=test_timeout)
+    options = FixOptions(
+        samples=samples, max_rounds=max_rounds, time_budget=time_budget, seed=seed, explain=explain,
+        temperature=temperature, test_timeout=test_timeout, accept_ambiguous=accept_ambiguous,
+    )
     if model_error:
         driver.handle(ModelFailed(model_error))
         tier_names = [name for name in tier_names if name != "model"]
@@ -120,7 +128,8 @@ def _fix(
         driver.note(f"tests: {environment.test_command} (python from {environment.python_source})")
         for note in tests.notes:
             driver.note(note)
-        loop = repair(pool, tests.runner, tiers, language_for_path, options, SpectrumFiles(root), find_definitions, tests.setup_check, tests.package_files)  # type: ignore[arg-type]
+        vetting = PatchVetting(SandboxProbe(pool, environment, pool.scratch) if compare else None, scorer)
+        loop = repair(pool, tests.runner, tiers, language_for_path, options, SpectrumFiles(root), find_definitions, tests.setup_check, tests.package_files, vetting=vetting)  # type: ignore[arg-type]
         result = driver.drive(loop)
     result.model_error = result.model_error or model_error
     applied = _apply(root, result, dry_run, (top, root) if commit else None)
@@ -141,6 +150,8 @@ def _fix(
     def show(out: Any, err: Any) -> None:
         if result.changes is not None and result.status == "fixed":
             print_diff(out, result.changes.diff())
+        if result.status == "ambiguous" and result.assessment is not None:
+            _show_candidates(out, result.assessment, print_diff)
         err.print(_summary(result, applied, dry_run), markup=False)
         if committed:
             err.print(f"Committed as {committed[:12]} (git show {committed[:12]}).", markup=False)
@@ -228,6 +239,24 @@ def generators_for(language: Language) -> list[MutationGenerator]:
     return plugins.candidate_generators().get(language.name, [])
 
 
+def _show_candidates(out: Any, assessment: Any, print_diff: Callable[[Any, str], None]) -> None:
+    """An abstained fix: every candidate diff and the inputs where they disagree (stdout)."""
+    for n, patch in enumerate(assessment.plausible):
+        mark = "best" if n == assessment.chosen_index else "rival"
+        out.print(f"candidate {n} ({mark}, {patch.stage}: {patch.origin})", markup=False)
+        print_diff(out, patch.changes.diff())
+    for d in assessment.disagreements:
+        answers = "; ".join(f"candidate{'s' if len(p) > 1 else ''} {', '.join(map(str, p))}: {o}" for o, p in d.outputs)
+        out.print(f"{d.call}: original {d.original}; {answers}", markup=False)
+
+
+def _confidence_text(result: Any) -> str:
+    if result.assessment is None:
+        return ""
+    a = result.assessment
+    return f" Confidence {a.confidence:.2f} ({'; '.join(a.reasons)})."
+
+
 def _summary(result: object, applied: bool, dry_run: bool) -> str:
     from codeloop.core.fix.loop import FixResult
 
@@ -242,6 +271,8 @@ def _summary(result: object, applied: bool, dry_run: bool) -> str:
         return (
             f"Fixed: the {result.stage} tier found a patch to {', '.join(result.changes.paths if result.changes else [])} "
             f"({result.winner}) that makes the whole test command pass; {where}. "
-            f"{s.plausible} candidate(s) passed; {spent}."
+            f"{s.plausible} candidate(s) passed; {spent}.{_confidence_text(result)}"
         )
+    if result.status == "ambiguous":
+        return f"Not applied: {result.message}. Your working tree is unchanged. {spent}."
     return f"Not fixed: {result.message}. Your working tree is unchanged. {spent}."

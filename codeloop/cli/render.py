@@ -91,6 +91,11 @@ class EventRenderer:
         elif isinstance(event, ev.RoundStarted):
             self.stage, self.round = event.stage, event.round
             self._line(f"[{event.stage}] round {event.round}")
+        elif isinstance(event, ev.PatchesCompared):
+            how = f"{event.behaviours} behaviour(s) on {event.inputs} probe inputs" if event.inputs else "no probe inputs"
+            self._line(f"[compare] {event.patches} plausible patch(es), {how}: {event.chosen} (confidence {event.confidence:.2f})")
+            for shown in event.disagreements:
+                self._line(f"  they disagree on {shown}")
         elif isinstance(event, ev.Note):
             self._line(f"note: {event.message}")
         elif isinstance(event, ev.ModelFailed):

@@ -81,6 +81,18 @@ class RoundFinished(Event):
 
 
 @dataclass(frozen=True)
+class PatchesCompared(Event):
+    """The plausible patches were run side by side (core/fix/behaviour.py)."""
+
+    patches: int  # distinct plausible patches compared
+    behaviours: int  # how many different behaviours they show on the probe inputs
+    inputs: int  # probe inputs every variant answered
+    chosen: str  # the chosen patch's origin
+    confidence: float
+    disagreements: list[str] = field(default_factory=list)  # "call: output vs output"
+
+
+@dataclass(frozen=True)
 class Note(Event):
     message: str
 

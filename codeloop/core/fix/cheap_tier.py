@@ -3,9 +3,10 @@
 Most bugs that break a test are one-token slips. Trying every small edit at the lines the
 failing tests implicate (SBFL ranking, else the suspect functions) fixes them in seconds
 on any machine. Candidates run cheapest and most suspicious first, several at a time
-(one sandbox per worker); the first that passes the whole test command ends the search,
-and of those that pass together the smallest, most suspicious one wins. With a model to
-score code, the search goes on briefly and the most natural plausible patch wins.
+(one sandbox per worker). After the first that passes the whole test command the search
+goes on briefly, so there are rivals to compare (core/fix/behaviour.py): with a model to
+score code, the edits more natural than it first, then the nearest others. Of those that
+pass, the most natural (else the smallest, most suspicious) one is the tier's pick.
 
 What it learns goes to the next tier in ``ctx.notes["cheap"]``: the lines where a mutant
 changed how the tests fail (those lines matter even when no one-token edit fixes them).
@@ -35,6 +36,7 @@ GeneratorsFor = Callable[[Language], list[MutationGenerator]]
 # _EXPLORE_MIN_S and at most as long again as the search took so far.
 _EXPLORE_MIN_S = 10.0
 _MAX_PLAUSIBLE = 8
+_MAX_RIVALS = 10  # more edits near the plausible one, validated whatever their naturalness
 _RESCORE_MAX = 80
 _RESCORE_NEAR = 40  # scored whatever the time: the edits within a line of the plausible one
 
@@ -46,6 +48,15 @@ class CheapNotes:
     tried: int
     total: int
     changed_failure: dict[str, list[int]]  # path -> lines where a mutant changed the failure
+
+
+@dataclass(frozen=True)
+class RivalSearch:
+    """How far the search for rivals of the first plausible patch got
+    (``ctx.notes["rival-search"]``, read by core/fix/behaviour.py)."""
+
+    queued: int  # rivals queued for validation
+    unchecked: int  # of those, left unvalidated when time ran out
 
 
 @dataclass(frozen=True)
@@ -206,24 +217,29 @@ class CheapTier:
                     if verdict.passed:
                         passing.append(mutant)
                         yield CandidateChecked(0, tried, self.name, "passed", mutant.mutation.description, mutant.candidate.changes.diff())
-                        if len(passing) == 1 and scorer is not None:
+                        if len(passing) == 1:
                             # Scoring, then validating, each at most as long again as finding it took.
                             now = ctx.now()
                             explore_s = max(_EXPLORE_MIN_S, now - started)
                             try:
                                 explored = search.explore(mutant, ctx, scorer, until=min(stop_at, now + explore_s))
-                                stop_at = min(stop_at, ctx.now() + explore_s)
-                                yield Note(f"looking for a more natural patch than {mutant.mutation.description}: {explored} to check")
+                                # Validating the rivals (they are few) may take most of what is
+                                # left: a fix whose rivals went unchecked is less sure, and with
+                                # a plausible patch in hand no later tier runs.
+                                stop_at = max(stop_at, min(ctx.deadline, ctx.now() + 0.7 * ctx.remaining()))
+                                what = "a more natural patch than" if scorer is not None else "rival patches to"
+                                yield Note(f"looking for {what} {mutant.mutation.description}: {explored} to check")
                             except Exception as exc:  # a model that cannot load must not lose the fix found
                                 scorer = None
-                                search.stop()
                                 yield _ranking_off(ctx, exc)
-                        elif scorer is None:
-                            search.stop()
+                                # Rivals are still worth checking, in plain nearest-first order.
+                                search.explore(mutant, ctx, None, until=stop_at)
                     elif verdict.report is not None and verdict.report.signature() != baseline_signature:
                         changed_failure.setdefault(mutant.path, []).append(mutant.mutation.line)
                     if tried % 10 == 0 or verdict.passed:
                         yield TierProgress(self.name, tried, len(pending) + len(search.added), len(passing))
+        if passing:
+            ctx.notes["rival-search"] = RivalSearch(search.explored, search.unchecked())
         ctx.notes["cheap"] = CheapNotes(tried, len(pending) + len(search.added), {p: sorted(set(lines)) for p, lines in changed_failure.items()})
         if not passing:
             yield TierProgress(self.name, tried, len(pending) + len(search.added), 0)
@@ -265,6 +281,7 @@ class _Search:
         self.gains: dict[int, float] = {}  # id(mutant) -> naturalness gain
         self.widen = widen  # more mutants when the queue runs dry before anything passed
         self.added: list[Mutant] = []  # what widening queued, in order
+        self.explored = 0  # rivals queued after the first plausible patch
 
     def next(self) -> Mutant | None:
         if self.at >= len(self.queue) and self.widen is not None:
@@ -281,16 +298,23 @@ class _Search:
     def stop(self) -> None:
         self.queue, self.at, self.widen = [], 0, None
 
-    def explore(self, found: Mutant, ctx: RepairContext, score: CodeScorer, until: float) -> int:
-        """Re-queue what may beat ``found``; scoring stops at ``until`` (the unscored are
-        dropped). Returns how many are queued."""
+    def explore(self, found: Mutant, ctx: RepairContext, score: CodeScorer | None, until: float) -> int:
+        """Re-queue what may beat or contradict ``found``: with a scorer, the edits more
+        natural than it (most natural first), then up to _MAX_RIVALS of the rest, nearest
+        first; scoring stops at ``until`` (the unscored are dropped). Returns how many
+        are queued."""
         self.widen = None  # a plausible patch exists: only its rivals are worth checking now
         rest = [m for m in self.queue[self.at :] if m.line_score >= found.line_score - 1e-9][:_RESCORE_MAX]
         # Nearest the plausible edit first (the real fix is often on its line or next to
         # it), line by line so consecutive texts share prefixes (models/scoring.py).
         rest.sort(key=lambda m: (m.path != found.path, abs(m.mutation.line - found.mutation.line), m.mutation.line))
+        if score is None:
+            self.queue, self.at = rest[:_MAX_RIVALS], 0
+            self.explored = len(self.queue)
+            return len(self.queue)
         (gain,) = self.gains_of([found], ctx, score)
         better: list[tuple[float, int]] = []
+        scored: list[int] = []
         for i, mutant in enumerate(rest):
             # The edits on the plausible edit's line and its neighbours are always scored
             # (a loaded machine must not make the result depend on timing); the rest as
@@ -299,10 +323,19 @@ class _Search:
             if not near and ctx.now() > until:
                 break
             (other,) = self.gains_of([mutant], ctx, score)
+            scored.append(i)
             if other > gain:
                 better.append((-other, i))
-        self.queue, self.at = [rest[i] for _, i in sorted(better)][:_MAX_PLAUSIBLE], 0
+        chosen = [i for _, i in sorted(better)][:_MAX_PLAUSIBLE]
+        # Less natural edits as rivals too: one that passes yet behaves differently
+        # is evidence the tests leave the fix open.
+        others = [i for i in scored if i not in set(chosen)][:_MAX_RIVALS]
+        self.queue, self.at = [rest[i] for i in chosen + others], 0
+        self.explored = len(self.queue)
         return len(self.queue)
+
+    def unchecked(self) -> int:
+        return max(0, len(self.queue) - self.at) if self.explored else 0
 
     def gains_of(self, found: list[Mutant], ctx: RepairContext, score: CodeScorer) -> list[float]:
         missing = [m for m in found if id(m) not in self.gains]

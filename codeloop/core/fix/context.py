@@ -27,6 +27,7 @@ class FixOptions:
     explain: bool = True  # self-debug: explain the failure before refining
     max_suspects: int = 3
     test_timeout: float | None = None  # per test in the baseline run; None: derived from the budget
+    accept_ambiguous: bool = False  # a fix whose confidence is low is still "fixed" (applied)
 
     def baseline_test_timeout(self) -> float:
         """How long one test may run in the baseline before it counts as hung: a fifth of

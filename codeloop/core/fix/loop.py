@@ -16,8 +16,10 @@ from typing import Protocol
 from codeloop.analysis.languages import Language
 from codeloop.core.changes import ChangeSet
 from codeloop.core.events import Event, Localized, Note, StageStarted, TestsRan
+from codeloop.core.fix.behaviour import PatchVetting
 from codeloop.core.fix.context import Candidate, FixOptions, RepairContext, Stats, Tier
 from codeloop.core.fix.localize import DefinitionFinder, Localizer
+from codeloop.core.fix.patch_choice import Assessment
 from codeloop.core.fix.sbfl import Ranking, Spectrum, rank
 from codeloop.core.fix.validate import Sandboxes, Validator
 from codeloop.runners.base import TestReport, TestRunner
@@ -52,9 +54,17 @@ class FixResult:
     suspects: list[str] = field(default_factory=list)
     failing_tests: list[str] = field(default_factory=list)
     model_error: str = ""  # the model died during the run: what happened and what to do
+    assessment: Assessment | None = None  # how sure the fix is, and its rivals (patch_choice.py)
+
+    @property
+    def confidence(self) -> float | None:
+        return self.assessment.confidence if self.assessment is not None else None
 
     def to_dict(self) -> dict[str, object]:
         stats = self.stats
+        vetted: dict[str, object] = {"confidence": None, "confidence_reasons": [], "probe_inputs": 0, "rivals": [], "disagreements": []}
+        if self.assessment is not None:
+            vetted = self.assessment.to_dict()
         return {
             "status": self.status,
             "diff": self.changes.diff() if self.changes else "",
@@ -73,6 +83,7 @@ class FixResult:
             "suspects": self.suspects,
             "failing_tests": self.failing_tests,
             "model_error": self.model_error or None,
+            **vetted,
         }
 
 
@@ -87,12 +98,16 @@ def repair(
     setup_check: Callable[[TestReport], str | None] | None = None,
     package_files: Collection[str] = (),
     clock: Callable[[], float] = time.monotonic,
+    vetting: PatchVetting | None = None,
 ) -> Generator[Event, None, FixResult]:
     """``setup_check`` tells a broken set-up from failing tests (one line, or None); with
     a problem the search never starts and the result's status is "setup-error".
     ``package_files``: the files of the project's importable packages; other source files
     (maintainer scripts, docs examples) rank below them. ``clock``: what the budget and
-    every deadline are measured on (time.monotonic, which model backends expect)."""
+    every deadline are measured on (time.monotonic, which model backends expect).
+    ``vetting``: compares a tier's winner with the other plausible patches; a fix it is
+    not sure of has the status "ambiguous" (not to be applied) unless
+    ``options.accept_ambiguous``."""
     started = clock()
     deadline = started + options.time_budget
     yield StageStarted("tests", runner.command)
@@ -125,6 +140,7 @@ def repair(
     validator = Validator(pool, runner, baseline, language_for, deadline, full_timeout, typical, clock)
     stats = Stats()
     lock = threading.Lock()  # tiers may validate from several threads
+    plausible: list[Candidate] = []  # every patch that passed, in the order found: the winner's rivals
 
     def validate(candidate: Candidate):  # type: ignore[no-untyped-def]
         verdict = validator(candidate)
@@ -133,6 +149,7 @@ def repair(
                 stats.candidates += 1
             if verdict.passed:
                 stats.plausible += 1
+                plausible.append(candidate)
         return verdict
 
     ctx = RepairContext(
@@ -157,6 +174,12 @@ def repair(
             break
         winner = yield from tier.run(ctx)
         if winner is not None:
+            assessment = None
+            if vetting is not None:
+                with lock:
+                    rivals = [c for c in plausible if c.stage == winner.stage]
+                assessment = yield from vetting.run(ctx, winner, rivals)
+                winner = assessment.chosen
             yield StageStarted("final-check", "the winner once more, in a fresh copy")
             again = validator.recheck(winner)
             if not again.passed:
@@ -166,6 +189,14 @@ def repair(
             result.changes = winner.changes
             result.stage = winner.stage
             result.winner = winner.origin
+            result.assessment = assessment
+            if assessment is not None and not assessment.confident and not options.accept_ambiguous:
+                result.status = "ambiguous"
+                what = f"{len(assessment.plausible)} patches pass the tests and codeloop is not sure which is right" if assessment.rivals else "a patch passes the tests but codeloop is not sure it is right"
+                result.message = (
+                    f"{what} (confidence {assessment.confidence:.2f}: {'; '.join(assessment.reasons)}); nothing was applied: "
+                    "add a test that pins the behaviour down, or pass --accept-ambiguous"
+                )
             break
     result.seconds = clock() - started
     result.model_error = ctx.model_error

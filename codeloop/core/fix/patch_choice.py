@@ -1,0 +1,236 @@
+"""Which plausible patch to apply, and how sure to be: pure choice logic.
+
+Every plausible patch passes the tests; weak tests let wrong ones through. What tells
+them apart (PATCH-SIM, Xiong et al. ICSE 2018; ClarifyGPT, Mu et al. FSE 2024):
+
+- behaviour: run the original and every plausible patch on inputs next to the tests' own.
+  Patches that agree on all of them are one fix as far as anyone can tell; patches that
+  disagree mean the tests leave the fix open, and the inputs where they differ are the
+  question to ask (shown to the user).
+- naturalness: how much more likely the edited code is under a language model
+  (patch_ranking.py); a clear margin between the best behaviour and the next is evidence.
+- side effects: a patch that raises where the original returned changed more than the
+  failing tests asked for.
+
+The result is a confidence in [0, 1] with its reasons; below ``APPLY_AT`` the fix is
+not applied unless the user says so (``--accept-ambiguous``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from codeloop.core.fix.context import Candidate
+
+APPLY_AT = 0.5  # confidence from which a fix is applied by default
+
+# What each signal is worth (tuned on HumanEvalFix tasks 0-39 only).
+_SOLE = 0.8  # one plausible patch, no rival found
+_UNSEARCHED = 0.6  # taken off _SOLE in proportion to the rivals left unchecked (time ran out)
+_AGREEING = 0.9  # rivals exist and all behave the same on every input
+_UNPROBED_RIVALS = 0.45  # rivals exist, no input to compare them on
+_DISAGREEING = 0.3  # plausible patches behave differently
+_MARGIN_SCALE = 0.1  # confidence per nat of naturalness margin over the next behaviour
+_MARGIN_MAX = 0.45
+_NEW_CRASH = 0.2  # the chosen patch raises where the original returned a value
+_LESS_NATURAL = 0.1  # the chosen edit makes the code less natural than the bug was
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_MAX_SHOWN = 3  # disagreement inputs shown
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    call: str  # the input, as a call
+    original: str  # what the unpatched code gives
+    outputs: tuple[tuple[str, tuple[int, ...]], ...]  # (output, indexes of the patches giving it)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"input": self.call, "original": self.original, "outputs": [{"output": o, "patches": list(p)} for o, p in self.outputs]}
+
+
+@dataclass(frozen=True)
+class Assessment:
+    chosen: Candidate
+    confidence: float
+    reasons: tuple[str, ...]
+    plausible: tuple[Candidate, ...]  # every distinct plausible patch; indexes below refer here
+    chosen_index: int
+    behaviour: tuple[int, ...] = ()  # behaviour class of each plausible patch (0 = the chosen one's)
+    gains: tuple[float | None, ...] = ()
+    disagreements: tuple[Disagreement, ...] = ()
+    inputs: int = 0  # probe inputs every variant answered
+    changed: tuple[int, ...] = ()  # per patch: inputs where it differs from the original
+
+    @property
+    def confident(self) -> bool:
+        return self.confidence >= APPLY_AT
+
+    @property
+    def rivals(self) -> list[int]:
+        return [i for i in range(len(self.plausible)) if i != self.chosen_index]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "confidence": round(self.confidence, 2),
+            "confidence_reasons": list(self.reasons),
+            "probe_inputs": self.inputs,
+            "rivals": [
+                {
+                    "origin": self.plausible[i].origin,
+                    "stage": self.plausible[i].stage,
+                    "diff": self.plausible[i].changes.diff(),
+                    "same_behaviour": bool(self.behaviour) and self.behaviour[i] == self.behaviour[self.chosen_index],
+                    "naturalness": None if not self.gains or self.gains[i] is None else round(self.gains[i] or 0.0, 2),
+                }
+                for i in self.rivals
+            ],
+            "disagreements": [d.to_dict() for d in self.disagreements],
+        }
+
+
+@dataclass
+class _Class:
+    members: list[int] = field(default_factory=list)
+    gain: float | None = None
+
+
+def usable_calls(original_runs: Sequence[Sequence[str]], patch_rows: Sequence[Sequence[str]]) -> list[int]:
+    """Calls worth comparing on: the original answers them the same way every run
+    (no randomness, clock or address), no variant ran out of time on them (under load
+    a timeout says nothing about the code), and they are not at the edge of the
+    function's domain (the original raises and so does some patch: an empty list to a
+    function that needs one item says nothing about which fix is right)."""
+    keep = []
+    width = len(original_runs[0]) if original_runs else 0
+    for j in range(width):
+        firsts = {normalized(run[j]) for run in original_runs}
+        if len(firsts) != 1:
+            continue
+        if any("raises TimeoutError" in row[j] for row in [*original_runs, *patch_rows]):
+            continue
+        if next(iter(firsts)).startswith("raises ") and any(row[j].startswith("raises ") for row in patch_rows):
+            continue
+        keep.append(j)
+    return keep
+
+
+def normalized(output: str) -> str:
+    return _ADDRESS.sub(" at 0x?", output)
+
+
+def assess(
+    plausible: Sequence[Candidate],
+    proposed: int,
+    gains: Sequence[float | None],
+    calls: Sequence[str] = (),
+    original_runs: Sequence[Sequence[str]] = (),
+    rows: Sequence[Sequence[str]] = (),
+    searched: tuple[int, int] | None = None,
+) -> Assessment:
+    """Choose among ``plausible`` (index ``proposed`` is the tier's own pick) and say how
+    sure the choice is. ``rows[i][j]``: patch i's output for ``calls[j]``;
+    ``original_runs``: the unpatched code's outputs, run twice or more. ``searched``:
+    (rivals queued, of those left unchecked) when the tier searched for rivals."""
+    if not plausible:
+        raise ValueError("assess needs at least one plausible patch")
+    keep = usable_calls(original_runs, rows) if calls and rows else []
+    behaviour_of: list[tuple[str, ...]] = [tuple(normalized(row[j]) for j in keep) for row in rows] if keep else [() for _ in plausible]
+    original = tuple(normalized(original_runs[0][j]) for j in keep) if keep else ()
+    classes: dict[tuple[str, ...], _Class] = {}
+    for i, key in enumerate(behaviour_of):
+        cls = classes.setdefault(key, _Class())
+        cls.members.append(i)
+        if gains[i] is not None and (cls.gain is None or (gains[i] or 0.0) > cls.gain):
+            cls.gain = gains[i]
+    ordered = sorted(classes.values(), key=lambda c: _class_order(c, proposed))
+    best = ordered[0]
+    chosen = proposed if proposed in best.members else max(best.members, key=lambda i: (gains[i] is not None, gains[i] or 0.0, -i))
+    changed = tuple(sum(a != b for a, b in zip(behaviour_of[i], original)) for i in range(len(plausible)))
+    confidence, reasons = _confidence(plausible, chosen, ordered, gains, keep, behaviour_of, original, searched)
+    index_of = {id(c): n for n, c in enumerate(ordered)}
+    class_of = {i: index_of[id(c)] for c in ordered for i in c.members}
+    return Assessment(
+        chosen=plausible[chosen],
+        confidence=confidence,
+        reasons=tuple(reasons),
+        plausible=tuple(plausible),
+        chosen_index=chosen,
+        behaviour=tuple(class_of[i] for i in range(len(plausible))),
+        gains=tuple(gains),
+        disagreements=tuple(_disagreements(calls, keep, behaviour_of, original)),
+        inputs=len(keep),
+        changed=changed,
+    )
+
+
+def _class_order(cls: _Class, proposed: int) -> tuple[float, int, int]:
+    """Most natural behaviour first; without scores, the tier's own pick's behaviour,
+    then the behaviour most patches share."""
+    return (-(cls.gain if cls.gain is not None else 0.0), 0 if proposed in cls.members else 1, -len(cls.members))
+
+
+def _confidence(
+    plausible: Sequence[Candidate],
+    chosen: int,
+    ordered: list[_Class],
+    gains: Sequence[float | None],
+    keep: list[int],
+    behaviour_of: list[tuple[str, ...]],
+    original: tuple[str, ...],
+    searched: tuple[int, int] | None,
+) -> tuple[float, list[str]]:
+    reasons: list[str] = []
+    rivals = len(plausible) - 1
+    if rivals == 0:
+        confidence = _SOLE
+        queued, unchecked = searched or (0, 0)
+        if unchecked:
+            confidence -= _UNSEARCHED * unchecked / queued
+            reasons.append(f"no rival patch passes the tests, but {unchecked} of {queued} near edits went unchecked (time)")
+        else:
+            reasons.append(f"no rival patch passes the tests ({queued} near edits checked)" if searched else "no rival patch passes the tests")
+    elif not keep:
+        confidence = _UNPROBED_RIVALS
+        reasons.append(f"{rivals} rival patch(es) pass the tests too and no input could be built to compare them")
+    elif len(ordered) == 1:
+        confidence = _AGREEING
+        reasons.append(f"{rivals} rival patch(es) pass too and behave the same on all {len(keep)} probe inputs")
+    else:
+        confidence = _DISAGREEING
+        reasons.append(f"{rivals} rival patch(es) pass too; they behave {len(ordered)} different ways on {len(keep)} probe inputs")
+    if len(ordered) > 1 or (rivals and not keep):
+        runner_up = ordered[1].gain if len(ordered) > 1 else max((g for i, g in enumerate(gains) if i != chosen and g is not None), default=None)
+        mine = gains[chosen]
+        if mine is not None and runner_up is not None:
+            margin = mine - runner_up
+            confidence += max(0.0, min(_MARGIN_MAX, margin * _MARGIN_SCALE))
+            reasons.append(f"naturalness margin over the next behaviour {margin:+.1f}")
+    if gains[chosen] is not None and (gains[chosen] or 0.0) < 0:
+        confidence -= _LESS_NATURAL
+        reasons.append(f"the edit makes the code less natural ({gains[chosen]:+.1f})")
+    if keep:
+        crashes = sum(
+            1 for a, b in zip(behaviour_of[chosen], original) if a.startswith("raises ") and not b.startswith("raises ")
+        )
+        if crashes:
+            confidence -= _NEW_CRASH
+            reasons.append(f"raises on {crashes} probe input(s) where the original returned a value")
+    return max(0.0, min(1.0, confidence)), reasons
+
+
+def _disagreements(calls: Sequence[str], keep: list[int], behaviour_of: list[tuple[str, ...]], original: tuple[str, ...]) -> list[Disagreement]:
+    """Inputs where plausible patches differ; inputs where some patch raises come last
+    (an input every sensible reading rejects is a poor question)."""
+    found = []
+    for k, j in enumerate(keep):
+        answers: dict[str, list[int]] = {}
+        for i, row in enumerate(behaviour_of):
+            answers.setdefault(row[k], []).append(i)
+        if len(answers) > 1:
+            found.append(Disagreement(calls[j], original[k], tuple((o, tuple(p)) for o, p in answers.items())))
+    found.sort(key=lambda d: sum(o.startswith("raises ") for o, _ in d.outputs))
+    return found[:_MAX_SHOWN]

@@ -1,0 +1,66 @@
+"""The loop's vetting seam, driven by a scripted tier (it proposes two fixed patches) with
+the real behaviour probe, real pytest and a real git repo."""
+
+import sys
+from pathlib import Path
+
+from codeloop.analysis.languages import language_for_path
+from codeloop.cli.fix import drive
+from codeloop.core.changes import ChangeSet, FileChange
+from codeloop.core.fix.behaviour import PatchVetting
+from codeloop.core.fix.context import Candidate, FixOptions, RepairContext, TierRun
+from codeloop.core.fix.loop import repair
+from codeloop.runners.pytest_runner import PytestRunner
+from codeloop.workspace.behaviour_probe import SandboxProbe
+from codeloop.workspace.environment import resolve_environment
+from codeloop.workspace.sandbox import SandboxPool
+from tests.conftest import make_repo
+from tests.test_fix_precision_e2e import WEAK
+
+
+class ScriptedTier:
+    """Validates the given replacements of ``balance == 0`` in order; returns the first that passes."""
+
+    name = "cheap"
+
+    def __init__(self, operators: list[str]) -> None:
+        self.operators = operators
+
+    def run(self, ctx: RepairContext) -> TierRun:
+        before = ctx.read("bank.py")
+        winner = None
+        for op in self.operators:
+            change = ChangeSet((FileChange("bank.py", before, before.replace("balance == 0", f"balance {op} 0")),))
+            candidate = Candidate(change, "cheap", f"'==' -> '{op}'", "bank.py")
+            if ctx.validate(candidate).passed and winner is None:
+                winner = candidate
+        return winner
+        yield  # a generator, like every tier
+
+
+def vetted(repo: Path, scorer=None):  # type: ignore[no-untyped-def]
+    env = resolve_environment(repo, python=sys.executable)
+    with SandboxPool(repo, size=2) as pool:
+        vetting = PatchVetting(SandboxProbe(pool, env, pool.scratch), scorer)
+        loop = repair(pool, PytestRunner(f"{sys.executable} -m pytest -q"), [ScriptedTier(["<=", "<"])], language_for_path, FixOptions(time_budget=120), vetting=vetting)
+        return drive(loop, lambda event: None)
+
+
+def test_scripted_tier_disagreeing_patches_without_a_scorer_are_ambiguous(tmp_path):
+    result = vetted(make_repo(tmp_path / "r", WEAK))
+    assert result.status == "ambiguous" and "--accept-ambiguous" in result.message
+    assessment = result.assessment
+    assert assessment is not None and not assessment.confident
+    assert [p.origin for p in assessment.plausible] == ["'==' -> '<='", "'==' -> '<'"]
+    assert assessment.disagreements and assessment.inputs > 0
+    payload = result.to_dict()
+    assert payload["status"] == "ambiguous" and payload["confidence"] == assessment.confidence
+
+
+def test_scripted_tier_the_natural_behaviour_wins_over_the_tiers_pick(tmp_path):
+    def scripted_score(text: str) -> float:  # a stand-in for the model: "<" reads naturally
+        return 5.0 if "balance < 0" in text else 0.0
+
+    result = vetted(make_repo(tmp_path / "r", WEAK), scripted_score)
+    assert result.status == "fixed" and result.winner == "'==' -> '<'"
+    assert result.assessment is not None and result.assessment.confident

@@ -1,0 +1,91 @@
+"""The choice among plausible patches and its confidence (pure: outputs given as data)."""
+
+from codeloop.core.changes import ChangeSet, FileChange
+from codeloop.core.fix.context import Candidate
+from codeloop.core.fix.patch_choice import APPLY_AT, assess, usable_calls
+
+BUGGY = "def below_zero(ops):\n    b = 0\n    for op in ops:\n        b += op\n        if b == 0:\n            return True\n    return False\n"
+
+
+def patch(op: str) -> Candidate:
+    after = BUGGY.replace("b == 0", f"b {op} 0")
+    return Candidate(ChangeSet((FileChange("m.py", BUGGY, after),)), "cheap", f"'==' -> '{op}'", "m.py")
+
+
+CALLS = ["below_zero([0, 2])", "below_zero([-1])", "below_zero([1, -1])"]
+ORIGINAL = ["True", "False", "True"]
+LESS = ["False", "True", "False"]  # b < 0
+LESS_EQUAL = ["True", "True", "True"]  # b <= 0
+
+
+def test_a_sole_patch_is_confident_and_says_no_rival_was_found():
+    result = assess([patch("<")], 0, [None], searched=(6, 0))
+    assert result.confident and result.confidence == 0.8
+    assert result.reasons == ("no rival patch passes the tests (6 near edits checked)",)
+    assert result.rivals == [] and result.disagreements == ()
+
+
+def test_rivals_left_unchecked_lower_a_sole_patch_below_the_bar():
+    result = assess([patch("<")], 0, [None], searched=(10, 6))
+    assert not result.confident
+    assert "6 of 10 near edits went unchecked" in result.reasons[0]
+
+
+def test_rivals_that_behave_the_same_make_the_fix_confident():
+    result = assess([patch("<"), patch("<")], 0, [None, None], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS])
+    assert result.confident and result.confidence > 0.8
+    assert result.behaviour == (0, 0) and result.disagreements == ()
+    assert result.inputs == 3
+
+
+def test_rivals_that_disagree_without_scores_abstain_and_show_the_inputs():
+    result = assess([patch("<"), patch("<=")], 0, [None, None], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL])
+    assert not result.confident and result.confidence < APPLY_AT
+    assert result.chosen_index == 0  # the tier's own pick stays the best guess
+    shown = {d.call: dict(d.outputs) for d in result.disagreements}
+    assert shown == {"below_zero([0, 2])": {"False": (0,), "True": (1,)}, "below_zero([1, -1])": {"False": (0,), "True": (1,)}}
+    assert result.disagreements[0].original == "True"
+    assert "behave 2 different ways on 3 probe inputs" in result.reasons[0]
+
+
+def test_a_clear_naturalness_margin_picks_the_natural_behaviour_and_applies():
+    # The tier proposed "<=" (index 0); "<" is far more natural: it wins, confidently.
+    result = assess([patch("<="), patch("<")], 0, [-2.0, 3.0], CALLS, [ORIGINAL, ORIGINAL], [LESS_EQUAL, LESS])
+    assert result.chosen.origin == "'==' -> '<'"
+    assert result.confident
+    assert any("naturalness margin over the next behaviour +5.0" in r for r in result.reasons)
+
+
+def test_a_thin_naturalness_margin_still_abstains():
+    result = assess([patch("<"), patch("<=")], 0, [1.0, 0.8], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL])
+    assert result.chosen.origin == "'==' -> '<'" and not result.confident
+
+
+def test_a_patch_that_raises_where_the_original_returned_loses_confidence():
+    crashing = ["raises TypeError: nope", "True", "False"]
+    result = assess([patch("<"), patch("<")], 0, [None, None], CALLS, [ORIGINAL, ORIGINAL], [crashing, crashing])
+    assert result.confidence < 0.9
+    assert any("raises on 1 probe input(s) where the original returned" in r for r in result.reasons)
+
+
+def test_nondeterministic_timed_out_and_domain_edge_inputs_are_not_compared():
+    runs = [["1", "<object at 0x1234>", "3", "4", "raises IndexError: x", "raises IndexError: x"]] * 2
+    runs = [["2", *runs[0][1:]], ["1", "<object at 0xabcd>", *runs[0][2:]]]
+    rows = [["1", "x", "3", "raises TimeoutError: the call ran too long", "raises IndexError: x", "5"], ["1", "x", "3", "4", "0", "5"]]
+    # 0: the original answers differently each run; 3: a timeout; 4: the original and a
+    # patch both raise (the domain's edge); 5: the original raises, every patch answers.
+    assert usable_calls(runs, rows) == [1, 2, 5]
+
+
+def test_rivals_without_inputs_abstain_unless_naturalness_is_clear():
+    unclear = assess([patch("<"), patch("<=")], 0, [None, None])
+    assert not unclear.confident and "no input could be built" in unclear.reasons[0]
+    clear = assess([patch("<"), patch("<=")], 0, [4.0, -1.0])
+    assert clear.confident
+
+
+def test_to_dict_carries_confidence_rivals_and_disagreements():
+    payload = assess([patch("<"), patch("<=")], 0, [None, None], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL]).to_dict()
+    assert payload["confidence"] == 0.3 and payload["probe_inputs"] == 3
+    assert payload["rivals"][0]["same_behaviour"] is False and "b <= 0" in payload["rivals"][0]["diff"]
+    assert payload["disagreements"][0] == {"input": "below_zero([0, 2])", "original": "True", "outputs": [{"output": "False", "patches": [0]}, {"output": "True", "patches": [1]}]}
