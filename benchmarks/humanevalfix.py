@@ -14,6 +14,15 @@ noise hits them alike):
         --config default: --config greedy:"--samples 1 --max-rounds 1 --temperature 0"
 
 Prints a table; writes per-task JSON lines to benchmarks/results/.
+
+``--sample N --sample-seed S`` draws a fixed seeded sample of N tasks from the chosen
+range (``--start``/``--limit``), e.g. tune on 0-39, report on a sample of 40-163:
+
+    python benchmarks/humanevalfix.py --start 40 --limit 124 --sample 60 --sample-seed 19 \
+        --config "routed-0.5b:--model qwen2.5-coder-0.5b" --config "model-0.5b:--tiers model --model qwen2.5-coder-0.5b"
+
+``--docs`` keeps the docstring in ``solution.py`` (HumanEvalFixDocs' setting); without it
+the function has none (HumanEvalFix's "tests only" setting).
 """
 
 from __future__ import annotations
@@ -21,6 +30,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shlex
 import statistics
 import subprocess
@@ -54,10 +64,12 @@ def visible_test(task: dict) -> str:
     return f"from solution import *\n\n\n{body}\n\n\ndef test_example():\n    {call}\n"
 
 
-def make_repo(task: dict, where: Path) -> Path:
+def make_repo(task: dict, where: Path, docs: bool = False) -> Path:
     repo = where / task["task_id"].replace("/", "_")
     repo.mkdir(parents=True)
-    (repo / "solution.py").write_text(task["declaration"] + task["buggy_solution"])
+    # With --docs: the dataset's prompt is the declaration plus the docstring.
+    head = task["prompt"] if docs else task["declaration"]
+    (repo / "solution.py").write_text(head + task["buggy_solution"])
     (repo / "test_solution.py").write_text(visible_test(task))
     env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@x"}
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "task"]):
@@ -109,6 +121,9 @@ def main() -> int:
     parser.add_argument("--task-timeout", type=float, default=900.0)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--report", type=Path, help="only print the table of a (possibly cut-short) results .jsonl")
+    parser.add_argument("--sample", type=int, default=0, help="a seeded sample of this many tasks from the range (0: all)")
+    parser.add_argument("--sample-seed", type=int, default=19)
+    parser.add_argument("--docs", action="store_true", help="keep the docstring in solution.py (HumanEvalFixDocs)")
     args = parser.parse_args()
     if args.report:
         rows_of: dict[str, list[dict]] = defaultdict(list)
@@ -121,6 +136,10 @@ def main() -> int:
         return 0
     configs = [parse_config(c) for c in (args.config or DEFAULT_CONFIGS)]
     chosen = load_tasks(args.data)[args.start : args.start + args.limit]
+    if args.sample and args.sample < len(chosen):
+        picked = sorted(random.Random(args.sample_seed).sample(range(len(chosen)), args.sample))
+        chosen = [chosen[i] for i in picked]
+        print("tasks: " + " ".join(t["task_id"].split("/")[-1] for t in chosen), file=sys.stderr)
     # A few tasks ship no example test: with nothing visible to verify against, codeloop
     # cannot be asked to fix them (it would be judged on tests it never saw).
     tasks = [t for t in chosen if t["example_test"].strip()]
@@ -134,7 +153,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hefix-") as tmp:
         for n, task in enumerate(tasks, 1):
             for name, extra in configs:
-                repo = make_repo(task, Path(tmp) / name)
+                repo = make_repo(task, Path(tmp) / name, args.docs)
                 payload = run_fix(repo, ["--time-budget", str(args.budget), *extra], args.task_timeout)
                 solution = (repo / "solution.py").read_text()
                 row = {
@@ -146,6 +165,14 @@ def main() -> int:
                     "llm_calls": payload.get("llm_calls", 0),
                     "candidates": payload.get("candidates", 0),
                     "completion_tokens": payload.get("completion_tokens", 0),
+                    "prompt_tokens": payload.get("prompt_tokens", 0),
+                    "prompt_tokens_evaluated": payload.get("prompt_tokens_evaluated", 0),
+                    "model_seconds": payload.get("model_seconds", 0.0),
+                    "prompt_seconds": payload.get("prompt_seconds", 0.0),
+                    "wasted_answers": payload.get("wasted_answers", 0),
+                    "stage_seconds": payload.get("stage_seconds", {}),
+                    "models": payload.get("models", {}),
+                    "wall_seconds": payload["wall_seconds"],
                 }
                 rows[name].append(row)
                 log.write(json.dumps(row) + "\n")
@@ -153,6 +180,25 @@ def main() -> int:
                 print(f"[{n}/{len(tasks)}] {name:>10} {task['task_id']:<12} {row['status']:<8} hidden={'yes' if row['hidden'] else 'no '} {row['seconds']:.0f}s calls={row['llm_calls']}", file=sys.stderr, flush=True)
     print_table(rows, len(tasks))
     return 0
+
+
+def print_model_use(rows: dict[str, list[dict]]) -> None:
+    """What the model tier spent: applied fixes, precision, calls, tokens and rates."""
+    print(f"\n{'config':<14} {'applied':>8} {'right':>6} {'precision':>10} {'median s':>9} {'median wall':>12} {'calls':>6} {'prompt tok':>11} {'read tok':>9} {'gen tok':>8} {'wasted':>7} {'read tok/s':>11} {'gen tok/s':>10}")
+    for name, items in rows.items():
+        applied = sum(r["visible"] for r in items)
+        right = sum(r["hidden"] for r in items)
+        gen = sum(r.get("completion_tokens", 0) for r in items)
+        read = sum(r.get("prompt_tokens_evaluated", 0) for r in items)
+        model_s = sum(r.get("model_seconds", 0.0) for r in items)
+        prompt_s = sum(r.get("prompt_seconds", 0.0) for r in items)
+        print(
+            f"{name:<14} {applied:>8} {right:>6} {(f'{right / applied:.0%}' if applied else '-'):>10} "
+            f"{statistics.median(r['seconds'] for r in items):>9.1f} {statistics.median(r.get('wall_seconds', r['seconds']) for r in items):>12.1f} "
+            f"{sum(r['llm_calls'] for r in items):>6} {sum(r.get('prompt_tokens', 0) for r in items):>11} {read:>9} {gen:>8} "
+            f"{sum(r.get('wasted_answers', 0) for r in items):>7} "
+            f"{(read / prompt_s if prompt_s else 0):>11.1f} {(gen / (model_s - prompt_s) if model_s > prompt_s else 0):>10.1f}"
+        )
 
 
 def print_table(rows: dict[str, list[dict]], total: int) -> None:
@@ -176,6 +222,7 @@ def print_table(rows: dict[str, list[dict]], total: int) -> None:
             of_type = [r for r in items if r["bug_type"] == bug]
             cells.append(f"{sum(r['hidden'] for r in of_type)}/{len(of_type)}")
         print(f"{bug:<22}" + "".join(f"{c:>12}" for c in cells))
+    print_model_use(rows)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ class FixOptions:
     max_new_tokens: int = 320
     line_samples: int = 12  # single-line rewrites per round at the most suspicious lines
     explain: bool = True  # self-debug: explain the failure before refining
+    forms: tuple[str, ...] = ("edit", "function", "line")  # answer forms of fresh draws (answer_forms.py)
     max_suspects: int = 3
     test_timeout: float | None = None  # per test in the baseline run; None: derived from the budget
 
@@ -61,6 +62,41 @@ class Stats:
     prompt_tokens: int = 0
     prompt_tokens_evaluated: int = 0
     completion_tokens: int = 0
+    model_seconds: float = 0.0  # inside model calls
+    prompt_seconds: float = 0.0  # of model_seconds, reading prompts
+    wasted: int = 0  # model answers never run: unparsable, unchanged or repeated
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # "tests", "localize", "cheap", "model:NAME", ...
+    models: dict[str, "ModelUse"] = field(default_factory=dict)  # per model of the run (routing)
+
+    def add_stage(self, stage: str, seconds: float) -> None:
+        self.stage_seconds[stage] = round(self.stage_seconds.get(stage, 0.0) + seconds, 3)
+
+
+@dataclass
+class ModelUse:
+    """What one model did in a run: calls, tokens, and the rates they ran at."""
+
+    calls: int = 0
+    prompt_tokens_evaluated: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    prompt_seconds: float = 0.0
+    wasted: int = 0
+    candidates: int = 0
+
+    def to_dict(self) -> dict[str, object]:
+        decoding = self.seconds - self.prompt_seconds
+        return {
+            "calls": self.calls,
+            "prompt_tokens_evaluated": self.prompt_tokens_evaluated,
+            "completion_tokens": self.completion_tokens,
+            "seconds": round(self.seconds, 3),
+            "prompt_seconds": round(self.prompt_seconds, 3),
+            "tokens_per_second": round(self.completion_tokens / decoding, 2) if decoding > 0 else 0.0,
+            "prompt_tokens_per_second": round(self.prompt_tokens_evaluated / self.prompt_seconds, 2) if self.prompt_seconds > 0 else 0.0,
+            "wasted": self.wasted,
+            "candidates": self.candidates,
+        }
 
 
 @dataclass
@@ -79,6 +115,8 @@ class RepairContext:
     notes: dict[str, object] = field(default_factory=dict)  # what one tier learned, for the next
     files: list[str] = field(default_factory=list)  # every file of the tree (project-relative)
     model_error: str = ""  # set (with a ModelFailed event) when the model died: later tiers skip it
+    # Where a function is defined ((path, line) per definition), from the symbol index.
+    find_definitions: Callable[[str], list[tuple[str, int]]] | None = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()

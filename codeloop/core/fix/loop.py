@@ -66,6 +66,13 @@ class FixResult:
             "prompt_tokens": stats.prompt_tokens,
             "prompt_tokens_evaluated": stats.prompt_tokens_evaluated,
             "completion_tokens": stats.completion_tokens,
+            "model_seconds": round(stats.model_seconds, 3),
+            "prompt_seconds": round(stats.prompt_seconds, 3),
+            "tokens_per_second": _rate(stats.completion_tokens, stats.model_seconds - stats.prompt_seconds),
+            "prompt_tokens_per_second": _rate(stats.prompt_tokens_evaluated, stats.prompt_seconds),
+            "wasted_answers": stats.wasted,
+            "stage_seconds": dict(stats.stage_seconds),
+            "models": {name: use.to_dict() for name, use in stats.models.items()},
             "seconds": round(self.seconds, 3),
             "stage": self.stage,
             "winner": self.winner,
@@ -74,6 +81,10 @@ class FixResult:
             "failing_tests": self.failing_tests,
             "model_error": self.model_error or None,
         }
+
+
+def _rate(tokens: int, seconds: float) -> float:
+    return round(tokens / seconds, 2) if seconds > 0 else 0.0
 
 
 def repair(
@@ -106,12 +117,15 @@ def repair(
     if baseline.hung_ids:
         yield Note(f"{len(baseline.hung_ids)} test(s) ran past {options.baseline_test_timeout():g} s and were stopped where they looped: {', '.join(baseline.hung_ids[:3])}")
 
+    tests_seconds = time.monotonic() - started
     yield StageStarted("localize", "spectrum from cache" if cached else "")
+    localize_started = time.monotonic()
     ranking = _ranking(spectrum, pool.files, language_for, frozenset(package_files)) if spectrum is not None else None
     localizer = Localizer(pool.files, pool.read, language_for, run_root, find_definitions)
     suspects = localizer.suspects(baseline, ranking)
     tests = [localizer.test_context(f) for f in baseline.failures[:3]]
     yield Localized([s.key for s in suspects[:10]])
+    localize_seconds = time.monotonic() - localize_started
 
     # Each candidate may take a few times the baseline; a hung candidate is cut off there.
     # Time the per-test limit spent on hung tests is not how long the suite takes.
@@ -119,6 +133,8 @@ def repair(
     full_timeout = max(30.0, typical * 5)
     validator = Validator(pool, runner, baseline, language_for, deadline, full_timeout, typical)
     stats = Stats()
+    stats.add_stage("tests", tests_seconds)
+    stats.add_stage("localize", localize_seconds)
     lock = threading.Lock()  # tiers may validate from several threads
 
     def validate(candidate: Candidate):  # type: ignore[no-untyped-def]
@@ -143,16 +159,21 @@ def repair(
         ranking=ranking,
         frame_lines=localizer.frame_lines(baseline),
         files=pool.files,
+        find_definitions=find_definitions,
     )
     result = FixResult("unfixed", stats=stats, suspects=[s.key for s in suspects[:10]], failing_tests=baseline.failed_ids)
     for tier in tiers:
         if ctx.remaining() <= 0:
             yield Note(f"time budget spent before the {tier.name} tier")
             break
+        tier_started = time.monotonic()
         winner = yield from tier.run(ctx)
+        stats.add_stage(getattr(tier, "stage_key", tier.name), time.monotonic() - tier_started)
         if winner is not None:
             yield StageStarted("final-check", "the winner once more, in a fresh copy")
+            check_started = time.monotonic()
             again = validator.recheck(winner)
+            stats.add_stage("final-check", time.monotonic() - check_started)
             if not again.passed:
                 yield Note(f"the {winner.stage} tier's patch did not pass again in a fresh copy ({again.detail}): flaky tests? not applied")
                 continue
