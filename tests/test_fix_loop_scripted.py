@@ -68,29 +68,41 @@ def test_scripted_prompt_shows_docstring_failure_values_and_callee_signatures(tm
 
 
 def test_scripted_every_fresh_draw_continues_one_shared_prompt(tmp_path):
-    # Edits, rewrites and single lines differ only in their prefill: the prompt's KV
+    # Rewrites, single lines and edits differ only in their prefill: the prompt's KV
     # state is reused by every draw of every round.
     repo = make_repo(tmp_path / "r", FILES)
     backend = ScriptedBackend([
-        "    return a - b\n=======\n    return a * b\n>>>>>>> REPLACE\n",
         "    return b - a\n```",
         "    return a // b\n",
+        "    return a - b\n=======\n    return a * b\n>>>>>>> REPLACE\n",
         "    return a % b\n",
     ])
     result, _ = drive(repo, backend, samples=2, max_rounds=1, line_samples=2, forms=("edit", "function", "line"))
-    assert result.status == "unfixed" and result.stats.llm_calls == 4
+    assert result.status == "unfixed" and result.stats.llm_calls == 4 and result.stats.candidates == 4
     assert len({r.messages for r in backend.history}) == 1
     prefills = [r.prefill for r in backend.history]
-    assert prefills[0] == "<<<<<<< SEARCH\n" and prefills[1].endswith('"""Sum of a and b."""\n')
-    assert prefills[2] == prefills[3] == '```python\ndef add(a, b):\n    """Sum of a and b."""\n'
+    assert prefills[0] == prefills[1] == prefills[3] == '```python\ndef add(a, b):\n    """Sum of a and b."""\n'
+    assert prefills[2] == "<<<<<<< SEARCH\n"
     assert [r.temperature for r in backend.history][:3] == [0.0, 0.0, 0.0]  # greedy first, per form
+    assert backend.history[1].grammar != backend.history[0].grammar  # the line must differ from "return a - b"
+
+
+def test_scripted_locate_form_puts_the_named_line_first(tmp_path):
+    files = {"calc.py": "def area(w, h):\n    s = w + 0\n    t = h + 0\n    return s + t\n",
+             "test_calc.py": "from calc import area\n\n\ndef test_area():\n    assert area(2, 3) == 6\n"}
+    repo = make_repo(tmp_path / "r", files)
+    backend = ScriptedBackend(["    return s + t\n```", "    return s * t\n"])
+    result, _ = drive(repo, backend, samples=1, max_rounds=1, line_samples=1, forms=("locate", "line"))
+    assert result.status == "fixed" and "+    return s * t" in result.changes.diff()
+    assert backend.history[0].prefill == "The buggy line is:\n```python\n"
+    assert backend.history[1].prefill == "```python\ndef area(w, h):\n    s = w + 0\n    t = h + 0\n"
 
 
 def test_scripted_edit_answers_may_add_a_statement_and_touch_two_functions(tmp_path):
     files = {
         "shapes.py": (
             "def area(w, h):\n    return w + h\n\n\n"
-            "def describe(w, h):\n    size = area(w, h)\n    return f'{w}x{h}'\n"
+            "def describe(w, h):\n    return f'{w}x{h}'\n"
         ),
         "test_shapes.py": (
             "from shapes import area, describe\n\n\ndef test_area():\n    assert area(2, 3) == 6\n\n\n"
@@ -100,15 +112,15 @@ def test_scripted_edit_answers_may_add_a_statement_and_touch_two_functions(tmp_p
     repo = make_repo(tmp_path / "r", files)
     answer = (
         "    return w + h\n=======\n    return w * h\n>>>>>>> REPLACE\n"
-        "<<<<<<< SEARCH\n    size = area(w, h)\n=======\n    size = area(w, h)\n    w = f'{w}x{h}={size}'\n    return w\n>>>>>>> REPLACE\n"
+        "<<<<<<< SEARCH\n    return f'{w}x{h}'\n=======\n    size = area(w, h)\n    return f'{w}x{h}={size}'\n>>>>>>> REPLACE\n"
     )
     backend = ScriptedBackend([answer])
     result, _ = drive(repo, backend, samples=1, max_rounds=1, forms=("edit",))
     assert result.status == "fixed", [e for e in _ if isinstance(e, CandidateChecked)]
     diff = result.changes.diff()
-    assert "+    return w * h" in diff and "+    w = f'{w}x{h}={size}'" in diff
+    assert "+    return w * h" in diff and "+    size = area(w, h)" in diff
     grammar = backend.history[0].grammar
-    assert '"    return w + h\\x0A"' in grammar and '"    size = area(w, h)\\x0A"' in grammar
+    assert '"    return w + h\\x0A"' in grammar and '"    return f\'{w}x{h}\'\\x0A"' in grammar
 
 
 def test_scripted_edit_answer_that_copies_or_misplaces_is_never_run(tmp_path):
@@ -127,18 +139,17 @@ def test_scripted_function_copies_turn_the_rounds_rewrites_into_edits(tmp_path):
     repo = make_repo(tmp_path / "r", FILES)
     edit = "    return a - b\n=======\n    return {}\n>>>>>>> REPLACE\n".format
     backend = ScriptedBackend([
-        edit("a * b"),  # edit (greedy): fails
         "    return a - b\n```",  # rewrite (greedy): a copy
-        edit("a ** b"),  # edit: fails
+        edit("a * b"),  # edit (greedy): fails
         "    return a - b\n```",  # rewrite: a copy again
-        edit("a // b"),  # edit: fails
+        edit("a ** b"),  # edit: fails
         edit("a + b"),  # was a rewrite: after two copies, an edit
     ])
     result, events = drive(repo, backend, samples=8, max_rounds=1, forms=("edit", "function"))
-    assert result.status == "fixed" and result.stats.llm_calls == 6
+    assert result.status == "fixed" and result.stats.llm_calls == 5
     prefills = [r.prefill for r in backend.history]
-    assert prefills[1].startswith("```python") and prefills[3].startswith("```python")
-    assert prefills[4] == prefills[5] == "<<<<<<< SEARCH\n"
+    assert prefills[0].startswith("```python") and prefills[2].startswith("```python")
+    assert prefills[4] == "<<<<<<< SEARCH\n"
     assert [e.outcome for e in events if isinstance(e, CandidateChecked)].count("unchanged") == 2
 
 

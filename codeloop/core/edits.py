@@ -161,7 +161,9 @@ def differing_line_rules(name: str, line: str) -> list[str]:
     indent = len(line) - len(line.lstrip())
     rules = []
     for j, ch in enumerate(line):
-        options = [f"[^{gbnf_char(ch)}\\x0A\\x23] [^\\x0A\\x23]* \"\\n\""]
+        options = []
+        if j > 0 or indent == 0:  # an indented line stays indented: prose cannot slip in
+            options.append(f"[^{gbnf_char(ch)}\\x0A\\x23] [^\\x0A\\x23]* \"\\n\"")
         if j > indent:
             options.append('"\\n"')
         options.append(f"{gbnf_literal(ch)} {name}-{j + 1}")
@@ -171,22 +173,23 @@ def differing_line_rules(name: str, line: str) -> list[str]:
     return rules
 
 
-# Any replacement line: no comment, and it cannot start with '>' (so the block's end
-# marker is never mistaken for code).
-_CODE_LINE = 'code-line ::= [^>\\x0A\\x23] [^\\x0A\\x23]* "\\n" | "\\n"'
+# Any further replacement line: indented code (the shown functions' bodies are) without
+# a comment, never a marker line nor prose; small models otherwise ramble on in it.
+_CODE_LINE = 'code-line ::= [ \\t]+ [^ \\t\\x0A\\x23=>] [^\\x0A\\x23]* "\\n" | "\\n"'
 
 
 def search_replace_grammar(lines: list[str], max_blocks: int = 2) -> str:
     """GBNF for 1..``max_blocks`` SEARCH/REPLACE blocks, the first block's SEARCH header
     prefilled. SEARCH is exactly one of ``lines`` (the code lines shown to the model);
-    REPLACE is 0+ lines and never the same as SEARCH: a different first line, the same
-    line plus added ones (a missing statement), or nothing (a statement too many)."""
+    REPLACE is 0+ lines and never the same as SEARCH: a different first line (then any
+    lines: a statement added after the change, or the old line after a new statement),
+    or nothing (a statement too many). Copying SEARCH and appending was allowed once;
+    small models then copied and went on copying the function."""
     unique = list(dict.fromkeys(line for line in lines if line.strip() and not line.lstrip().startswith("#")))
     alternatives, rules = [], []
     for k, line in enumerate(unique):
         rules += differing_line_rules(f"d{k}", line)
-        same = gbnf_literal(strip_comment(line) + chr(10))
-        rules.append(f"s{k} ::= {gbnf_literal(line + chr(10))} sep ( d{k} code-line* | {same} code-line+ | \"\" )")
+        rules.append(f"s{k} ::= {gbnf_literal(line + chr(10))} sep ( d{k} code-line* | \"\" )")
         alternatives.append(f"s{k}")
     end = gbnf_literal(REPLACE + chr(10))
     more = " ".join(["block?"] * (max_blocks - 1))

@@ -124,6 +124,27 @@ def edit_blocks(originals: Sequence[str], max_tokens: int, weights: dict[tuple[i
     return AnswerForm("edit", prefill, grammar, max_tokens, assemble)
 
 
+LOCATE_PREFILL = "The buggy line is:\n```python\n"
+
+
+def locate(originals: Sequence[str]) -> tuple[str, Callable[[str], "tuple[int, int] | None"]]:
+    """A question, not a fix: which body line is buggy (grammar: exactly one of them).
+    (grammar, answer -> (function, line index)). About 15 tokens; the single-line form
+    then rewrites the line the model chose instead of one SBFL ties with all others."""
+    spots: dict[str, tuple[int, int]] = {}
+    for f, source in enumerate(originals):
+        lines = source.rstrip("\n").split("\n")
+        for i in range(_body_start(source), len(lines)):
+            if lines[i].strip() and not lines[i].lstrip().startswith("#"):
+                spots.setdefault(lines[i], (f, i))
+    grammar = "root ::= ( " + " | ".join(gbnf_literal(line + "\n") for line in spots) + f" ) {gbnf_literal(FENCE)}\n"
+
+    def where(answer: str) -> tuple[int, int] | None:
+        return spots.get(answer.split("\n", 1)[0])
+
+    return grammar, where
+
+
 def _body_start(source: str) -> int:
     """0-based index of the first body line after the header (signature, docstring)."""
     try:

@@ -25,7 +25,9 @@ class FixOptions:
     max_new_tokens: int = 320
     line_samples: int = 12  # single-line rewrites per round at the most suspicious lines
     explain: bool = True  # self-debug: explain the failure before refining
-    forms: tuple[str, ...] = ("edit", "function", "line")  # answer forms of fresh draws (answer_forms.py)
+    # Answer forms of fresh draws (answer_forms.py). "locate" (the model names the buggy
+    # line, rewrites of it lead round 1) is off by default: Qwen-0.5B named the first line.
+    forms: tuple[str, ...] = ("function", "line", "edit")
     max_suspects: int = 3
     test_timeout: float | None = None  # per test in the baseline run; None: derived from the budget
 

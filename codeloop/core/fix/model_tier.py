@@ -27,7 +27,7 @@ from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.edits import function_source, header_and_body_indent, replace_function, same_code
 from codeloop.core.events import CandidateChecked, CandidatesSampled, ModelFailed, Note, RoundFinished, StageStarted
 from codeloop.core.fix import prompts
-from codeloop.core.fix.answer_forms import Assembled, AnswerForm, edit_blocks, single_line, whole_function
+from codeloop.core.fix.answer_forms import LOCATE_PREFILL, Assembled, AnswerForm, edit_blocks, locate, single_line, whole_function
 from codeloop.core.fix.callees import callee_signatures
 from codeloop.core.fix.cheap_tier import CheapNotes
 from codeloop.core.fix.context import Candidate, ModelUse, RepairContext, TierRun, Verdict
@@ -308,7 +308,25 @@ class ModelTier:
                 lines.append((j, Draw(targets, problem, form, 0.0 if greedy and j == 0 else temperature, seed + 500 + 10 * line + j, "fresh")))
         # Greedy single lines first (one per suspicious line), then the sampled ones.
         line_draws = [d for _, d in sorted(lines, key=lambda item: item[0])]
-        yield from _interleave(edits, functions, line_draws)
+        if greedy and "locate" in forms:
+            # The model names the buggy line first; rewrites of that line lead the queue.
+            spot = self._locate(ctx, problem, originals)
+            form = single_line(originals[spot[0]], spot[1], spot[0]) if spot is not None else None
+            if form is not None:
+                located = [Draw(targets, problem, form, 0.0 if j == 0 else temperature, seed + 300 + j, "fresh") for j in range(3)]
+                line_draws = located + [d for d in line_draws if d.form.label != form.label or d.targets != targets]
+        # A whole rewrite first: on HumanEvalFix tasks 0-39 the 0.5B's greedy rewrite was
+        # the draw that found the fix, its greedy SEARCH line and named "buggy line" were
+        # the function's first line whatever the bug.
+        yield from _interleave(functions[:1], line_draws[:1], edits[:1], line_draws[1:], functions[1:], edits[1:])
+
+    def _locate(self, ctx: RepairContext, problem: tuple[Message, ...], originals: list[str]) -> tuple[int, int] | None:
+        grammar, where = locate(originals)
+        try:
+            completion = self._call(ctx, problem, LOCATE_PREFILL, grammar, 0.0, ctx.options.seed, 96)
+        except PromptTooLongError:
+            return None
+        return where(completion.texts[0]) if completion.texts else None
 
     def _refine_draws(self, ctx: RepairContext, problem: tuple[Message, ...], best: Attempt, count: int, seed: int) -> Iterator[Draw]:
         """LeDex-style self-debug: the attempt and its real failure, the model's
@@ -347,14 +365,12 @@ def _normalized(source: str) -> str:
 
 
 def _interleave(*queues: list[Draw]) -> Iterator[Draw]:
-    """One from each queue in turn; the line queue (the last) gets two turns, its
-    answers being a fifth of the others' length."""
+    """One from each queue in turn, until all are empty."""
     pending = [list(q) for q in queues]
     while any(pending):
-        for n, queue in enumerate(pending):
-            for _ in range(2 if n == len(pending) - 1 else 1):
-                if queue:
-                    yield queue.pop(0)
+        for queue in pending:
+            if queue:
+                yield queue.pop(0)
 
 
 def _proportional(total: int, weights: list[float]) -> list[int]:

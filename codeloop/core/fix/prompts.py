@@ -68,6 +68,8 @@ def problem_messages(functions: list[tuple[str, str]], tests: list[TestContext],
         parts.append(f"This test fails:\n```python\n{_test_source(test)}\n```\n{failure_facts(test)}")
     for other in tests[1:2]:
         parts.append(f"Also failing: {failure_facts(other)}")
+    # Form-neutral: asking for SEARCH/REPLACE here made a 0.5B model tack notes onto
+    # copied lines; each form's prefill says what shape the answer has.
     parts.append("Fix the bug.")
     return (Message("system", SYSTEM), Message("user", "\n\n".join(parts)))
 
