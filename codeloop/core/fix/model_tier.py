@@ -291,8 +291,8 @@ class ModelTier:
         temperature = ctx.options.temperature
         forms = ctx.options.forms
         targets = tuple(shown)
-        n_edits = 0 if "edit" not in forms else k if "function" not in forms else (k + 1) // 2
-        n_functions = k - n_edits if "function" in forms else 0
+        n_functions = 0 if "function" not in forms else k if "edit" not in forms else (k + 1) // 2
+        n_edits = k - n_functions if "edit" in forms else 0
         edit_form = edit_blocks(originals, _EDIT_TOKENS, self._weights(ctx, shown))
         function_forms = [whole_function(o, s.function.name, _function_tokens(o, ctx.options.max_new_tokens), i) for i, (s, o) in enumerate(zip(shown, originals))]
         edits = [Draw(targets, problem, edit_form, 0.0 if greedy and j == 0 else temperature, seed + j, "fresh") for j in range(n_edits)]

@@ -17,6 +17,7 @@ from codeloop.models.base import Message
 
 SYSTEM = "You are an expert Python programmer. You fix bugs so that the tests pass."
 _TEST_LINES = 14  # of the failing test's source; the failing line is always kept
+_LINE_CHARS = 160
 
 
 def failure_facts(test: TestContext) -> str:
@@ -46,11 +47,13 @@ def _readable(text: str) -> str:
 def _test_source(test: TestContext) -> str:
     """The failing test (and helpers on its traceback), trimmed around the failing line."""
     source = "\n".join(s.rstrip() for s in test.sources) or f"# {test.test_id}"
-    lines = source.split("\n")
+    # A long literal says little more than its start, and every token is read at ~20/s.
+    lines = [ln if len(ln) <= _LINE_CHARS else ln[:_LINE_CHARS] + " ..." for ln in source.split("\n")]
+    source = "\n".join(lines)
     if len(lines) <= _TEST_LINES:
         return source
     failing = next((ln[1:].strip() for ln in reversed(test.details.splitlines()) if ln.startswith(">")), "")
-    at = next((i for i, ln in enumerate(lines) if failing and ln.strip() == failing), 0)
+    at = next((i for i, ln in enumerate(lines) if failing and ln.strip() and failing.startswith(ln.strip().removesuffix(" ..."))), 0)
     start = max(0, min(at - _TEST_LINES // 2, len(lines) - _TEST_LINES))
     return "\n".join(lines[start : start + _TEST_LINES])
 
