@@ -214,3 +214,23 @@ def test_passing_suite_needs_no_model(tmp_path):
     backend = ScriptedBackend()
     result, _ = drive(repo, backend)
     assert result.status == "passing" and backend.history == []
+
+
+class _ScriptedCutBackend(ScriptedBackend):
+    """Scripted: every call runs out of time before an answer (a prompt too slow to read)."""
+
+    def complete(self, request):  # type: ignore[no-untyped-def]
+        from codeloop.models.base import DeadlinePassed
+
+        self.history.append(request)
+        raise DeadlinePassed("the deadline passed before the first sample")
+
+
+def test_scripted_a_call_cut_at_the_deadline_ends_that_model_and_is_reported(tmp_path):
+    repo = make_repo(tmp_path / "r", FILES)
+    small, big = _ScriptedCutBackend(), ScriptedBackend(["    return a + b\n```"])
+    options = FixOptions(samples=1, max_rounds=1, time_budget=120, line_samples=0, forms=("function",))
+    result, events = run_repair(repo, [ModelTier(lambda: small, label="small", share=0.4), ModelTier(lambda: big, label="big")], options)
+    assert result.status == "fixed" and len(small.history) == 1  # the next model still ran
+    assert result.stats.models["small"].cut == 1 and result.stats.models["small"].calls == 0
+    assert any(isinstance(e, Note) and "small" in e.message for e in events)

@@ -85,6 +85,8 @@ class ModelUse:
     prompt_seconds: float = 0.0
     wasted: int = 0
     candidates: int = 0
+    cut: int = 0  # calls the deadline ended before any answer (the worker was stopped)
+    cut_seconds: float = 0.0
 
     def to_dict(self) -> dict[str, object]:
         decoding = self.seconds - self.prompt_seconds
@@ -98,6 +100,8 @@ class ModelUse:
             "prompt_tokens_per_second": round(self.prompt_tokens_evaluated / self.prompt_seconds, 2) if self.prompt_seconds > 0 else 0.0,
             "wasted": self.wasted,
             "candidates": self.candidates,
+            "cut": self.cut,
+            "cut_seconds": round(self.cut_seconds, 3),
         }
 
 

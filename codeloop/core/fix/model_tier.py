@@ -136,8 +136,14 @@ class ModelTier:
             messages=messages, n=1, max_tokens=max_tokens, temperature=temperature, seed=seed,
             prefill=prefill, grammar=grammar, stop=stop, deadline=self._deadline,
         )
-        completion = self.backend.complete(request)
+        started = time.monotonic()
         stats, use = ctx.stats, self._use(ctx)
+        try:
+            completion = self.backend.complete(request)
+        except DeadlinePassed:  # the time went into a prompt it could not finish: still spent
+            use.cut += 1  # kept apart from the rates, which count finished calls only
+            use.cut_seconds += time.monotonic() - started
+            raise
         stats.llm_calls += 1
         stats.prompt_tokens += completion.prompt_tokens
         stats.prompt_tokens_evaluated += completion.prompt_tokens_evaluated
