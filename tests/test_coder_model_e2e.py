@@ -76,7 +76,7 @@ def test_fix_routes_from_the_small_model_to_the_coder_model_and_reports_rates(tm
     assert proc.returncode == 0 and payload["status"] == "fixed", proc.stderr[-2000:]
     assert "model:smollm2-135m" in payload["stage_seconds"]
     assert payload["models"] and all(m["tokens_per_second"] > 0 and m["calls"] >= 1 for m in payload["models"].values())
-    assert payload["prompt_tokens_per_second"] > 0 and payload["prompt_tokens_evaluated"] < payload["prompt_tokens"]
+    assert payload["prompt_tokens_per_second"] > 0 and payload["prompt_tokens_evaluated"] <= payload["prompt_tokens"]
     namespace: dict = {}
     exec((repo / "grades.py").read_text(), namespace)
     assert namespace["grade"](10) == "F" and namespace["grade"](91) == "A"
