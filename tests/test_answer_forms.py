@@ -47,6 +47,19 @@ def test_single_line_form_refuses_the_header_and_blank_lines():
     assert form.assemble("    return subtotal + tax\n") == {0: FUNCTION.replace("- tax", "+ tax")}
 
 
+def test_a_note_tacked_onto_a_rewritten_line_is_dropped_before_it_runs():
+    # Seen from Qwen2.5-Coder-0.5B: "a + b  // fixed" even parses (floor division).
+    form = single_line(FUNCTION, 3)
+    assert form is not None
+    assert form.assemble("    return subtotal + tax  // Fixed the sign\n") == {0: FUNCTION.replace("- tax", "+ tax")}
+    edit = edit_blocks([FUNCTION], 160)
+    fixed = edit.assemble(f"{BUGGY_LINE}\n=======\n    return subtotal + tax  <!-- the fix -->\n>>>>>>> REPLACE\n")
+    assert fixed == {0: FUNCTION.replace("- tax", "+ tax")}
+    # Code is left alone: floor division, and '//' inside a string.
+    assert form.assemble("    return subtotal // tax\n") == {0: FUNCTION.replace("- tax", "// tax")}
+    assert form.assemble('    return "a  // b"\n') == {0: FUNCTION.replace("subtotal - tax", '"a  // b"')}
+
+
 @pytest.fixture(scope="module")
 def embedded():
     from codeloop.models.llamacpp import LlamaCppBackend

@@ -20,6 +20,7 @@ prefill differs, so a form costs its own tokens and nothing more. Three forms:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -37,6 +38,20 @@ from codeloop.core.edits import (
 )
 
 Assembled = dict[int, str]
+
+# What small models tack onto a rewritten line although the grammar bars '#': another
+# language's comment ("  // fixed", "<!-- ... -->") or an arrow note ("  <- here").
+# "a + b  // fixed" even parses (a floor division by a name that does not exist).
+_TRAILING_NOTE = re.compile(r"(\s{2,}(//|<-)|\s*<!--|\s*-->)")
+
+
+def without_note(line: str) -> str:
+    """``line`` without a trailing note, unless the note starts inside a string."""
+    for match in _TRAILING_NOTE.finditer(line):
+        before = line[: match.start()]
+        if before.count('"') % 2 == 0 and before.count("'") % 2 == 0:
+            return before.rstrip()
+    return line
 
 
 @dataclass(frozen=True)
@@ -77,6 +92,8 @@ def single_line(original: str, line_index: int, index: int = 0) -> AnswerForm | 
         line = answer.split("\n", 1)[0]
         if not line.strip() or FENCE in line:
             return None
+        if without_note(target) == target:  # a note the original did not have is dropped
+            line = without_note(line)
         source = prefix + line + "\n" + suffix
         return {index: source} if is_one_function(source) else None
 
@@ -115,7 +132,9 @@ def edit_blocks(originals: Sequence[str], max_tokens: int, weights: dict[tuple[i
             edited[f][i : i + 1] = replacement
         result = {}
         for f in {f for (f, _), _ in spots}:
-            source = "\n".join(edited[f]) + "\n"
+            noted = [i for i, line in enumerate(originals[f].split("\n")) if without_note(line) != line]
+            lines = edited[f] if noted else [without_note(line) for line in edited[f]]
+            source = "\n".join(lines) + "\n"
             if not is_one_function(source):
                 return None
             result[f] = source

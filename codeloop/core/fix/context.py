@@ -67,6 +67,7 @@ class Stats:
     model_seconds: float = 0.0  # inside model calls
     prompt_seconds: float = 0.0  # of model_seconds, reading prompts
     wasted: int = 0  # model answers never run: unparsable, unchanged or repeated
+    wasted_by: dict[str, int] = field(default_factory=dict)  # "FORM OUTCOME" -> count, e.g. "function unchanged"
     stage_seconds: dict[str, float] = field(default_factory=dict)  # "tests", "localize", "cheap", "model:NAME", ...
     models: dict[str, "ModelUse"] = field(default_factory=dict)  # per model of the run (routing)
 

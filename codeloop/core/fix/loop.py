@@ -71,6 +71,7 @@ class FixResult:
             "tokens_per_second": _rate(stats.completion_tokens, stats.model_seconds - stats.prompt_seconds),
             "prompt_tokens_per_second": _rate(stats.prompt_tokens_evaluated, stats.prompt_seconds),
             "wasted_answers": stats.wasted,
+            "wasted_by": dict(stats.wasted_by),
             "stage_seconds": dict(stats.stage_seconds),
             "models": {name: use.to_dict() for name, use in stats.models.items()},
             "seconds": round(self.seconds, 3),

@@ -222,6 +222,8 @@ class ModelTier:
                 outcome = self._screen(ctx, draw, assembled, seen)
                 if outcome:
                     ctx.stats.wasted += 1
+                    kind = f"{draw.form.label.split()[0]} {outcome}"
+                    ctx.stats.wasted_by[kind] = ctx.stats.wasted_by.get(kind, 0) + 1
                     self._use(ctx).wasted += 1
                     copies += outcome == "unchanged" and draw.form.label == "function"
                     yield CandidateChecked(round_no, index, self.name, outcome, "answer does not parse as an edit of the function" if outcome == "invalid" else "")
