@@ -168,7 +168,10 @@ def differing_line_rules(name: str, line: str) -> list[str]:
             options.append('"\\n"')
         options.append(f"{gbnf_literal(ch)} {name}-{j + 1}")
         rules.append(f"{name}-{j} ::= " + " | ".join(options))
-    rules.append(f"{name}-{len(line)} ::= [^\\x0A\\x23]+ \"\\n\"")
+    # Past the original's end, a continuation must read as code: an operator, a call or
+    # an index, at most one space first. Models forced to differ otherwise copy the line
+    # and tack junk on ("balance = 0 0 0 0", "x = 1  <<<<<<<", "x = 1  This fixes ...").
+    rules.append(f"{name}-{len(line)} ::= \" \"? [-+*/%<>=!&|^.,(\\x5B\\x5D@] [^\\x0A\\x23]* \"\\n\"")
     rules.append(f"{name} ::= {name}-0")
     return rules
 

@@ -18,6 +18,7 @@ Why it is shaped this way (on a CPU the prompt costs more than the answer):
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -54,8 +55,12 @@ def suspicious_lines(ctx: RepairContext, suspect: Suspect, limit: int) -> list[t
     header, _ = header_and_body_indent(function_source(ctx.read(suspect.path), span))
     first_body_line = span.start_line + max(1, header.count("\n"))
     scored = []
+    lines = ctx.read(suspect.path).split("\n")
     for line in range(first_body_line, span.end_line + 1):
         score = ctx.ranking.score(suspect.path, line) if ctx.ranking is not None else 0.5
+        # One failing test ties every line it runs; then lines that decide something
+        # (comparisons, arithmetic) before loop headers and plain assignments.
+        score += 0.001 * _decision_weight(lines[line - 1] if line <= len(lines) else "")
         if line in changed:
             score += 0.5
         if (suspect.path, line) in ctx.frame_lines:
@@ -64,6 +69,17 @@ def suspicious_lines(ctx: RepairContext, suspect: Suspect, limit: int) -> list[t
             scored.append((line - span.start_line, score))
     scored.sort(key=lambda item: (-item[1], item[0]))
     return scored[:limit]
+
+
+_COMPARISON = re.compile(r"==|!=|<=|>=|(?<![<>-])[<>](?![<>=])|\b(?:and|or|not|in|is)\b")
+_ARITHMETIC = re.compile(r"(?<![*/=<>!])[-+*/%](?![=>])|//|\*\*")
+
+
+def _decision_weight(text: str) -> int:
+    code = text.split("#", 1)[0]
+    if code.lstrip().startswith("for "):
+        code = code.split(" in ", 1)[-1]  # "in" of a loop header decides nothing
+    return min(5, 2 * len(_COMPARISON.findall(code)) + len(_ARITHMETIC.findall(code)))
 
 
 @dataclass(frozen=True)
