@@ -25,6 +25,14 @@ right / tasks. ``--codeloop DIR`` runs another codeloop tree (a ``git archive`` 
 the "before" column) with the same harness.
 
 Prints a table; writes per-task JSON lines to benchmarks/results/.
+
+Code models, e.g. routed (cheap tier, then the model) against the model tier alone:
+
+    python benchmarks/humanevalfix.py --held-out --sample 60 --seed 19 \
+        --config "routed-0.5b:--model qwen2.5-coder-0.5b" --config "model-0.5b:--tiers model --model qwen2.5-coder-0.5b"
+
+``--docs`` keeps the docstring in ``solution.py`` (HumanEvalFixDocs' setting); without it
+the function has none (HumanEvalFix's "tests only" setting).
 """
 
 from __future__ import annotations
@@ -68,10 +76,12 @@ def visible_test(task: dict) -> str:
     return f"from solution import *\n\n\n{body}\n\n\ndef test_example():\n    {call}\n"
 
 
-def make_repo(task: dict, where: Path) -> Path:
+def make_repo(task: dict, where: Path, docs: bool = False) -> Path:
     repo = where / task["task_id"].replace("/", "_")
     repo.mkdir(parents=True)
-    (repo / "solution.py").write_text(task["declaration"] + task["buggy_solution"])
+    # With --docs: the dataset's prompt is the declaration plus the docstring.
+    head = task["prompt"] if docs else task["declaration"]
+    (repo / "solution.py").write_text(head + task["buggy_solution"])
     (repo / "test_solution.py").write_text(visible_test(task))
     env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "b@x", "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "b@x"}
     for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "task"]):
@@ -130,6 +140,7 @@ def main() -> int:
     parser.add_argument("--task-timeout", type=float, default=900.0)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--report", type=Path, help="only print the table of a (possibly cut-short) results .jsonl")
+    parser.add_argument("--docs", action="store_true", help="keep the docstring in solution.py (HumanEvalFixDocs)")
     args = parser.parse_args()
     if args.report:
         rows_of: dict[str, list[dict]] = defaultdict(list)
@@ -153,7 +164,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="hefix-") as tmp:
         for n, task in enumerate(tasks, 1):
             for name, extra in configs:
-                repo = make_repo(task, Path(tmp) / name)
+                repo = make_repo(task, Path(tmp) / name, args.docs)
                 payload = run_fix(repo, ["--time-budget", str(args.budget), *extra], args.task_timeout, args.codeloop.resolve())
                 solution = (repo / "solution.py").read_text()
                 judged = hidden_pass(task, solution) if payload.get("status") == "fixed" or payload.get("applied") else False
@@ -171,6 +182,13 @@ def main() -> int:
                     "candidates": payload.get("candidates", 0),
                     "completion_tokens": payload.get("completion_tokens", 0),
                     "prompt_tokens": payload.get("prompt_tokens", 0),
+                    "prompt_tokens_evaluated": payload.get("prompt_tokens_evaluated", 0),
+                    "model_seconds": payload.get("model_seconds", 0.0),
+                    "prompt_seconds": payload.get("prompt_seconds", 0.0),
+                    "wasted_answers": payload.get("wasted_answers", 0),
+                    "stage_seconds": payload.get("stage_seconds", {}),
+                    "models": payload.get("models", {}),
+                    "wall_seconds": payload.get("wall_seconds", payload.get("seconds", 0.0)),
                 }
                 row["right"] = row["applied"] and judged
                 rows[name].append(row)
@@ -197,6 +215,23 @@ def select(tasks: list[dict | None], args: argparse.Namespace) -> list[dict]:
 
 def _ratio(part: int, whole: int) -> str:
     return f"{100 * part / whole:.0f}%" if whole else "-"
+def print_model_use(rows: dict[str, list[dict]]) -> None:
+    """What the model tier spent: applied fixes, precision, calls, tokens and rates."""
+    print(f"\n{'config':<14} {'applied':>8} {'right':>6} {'precision':>10} {'median s':>9} {'median wall':>12} {'calls':>6} {'prompt tok':>11} {'read tok':>9} {'gen tok':>8} {'wasted':>7} {'read tok/s':>11} {'gen tok/s':>10}")
+    for name, items in rows.items():
+        applied = sum(r["visible"] for r in items)
+        right = sum(r["hidden"] for r in items)
+        gen = sum(r.get("completion_tokens", 0) for r in items)
+        read = sum(r.get("prompt_tokens_evaluated", 0) for r in items)
+        model_s = sum(r.get("model_seconds", 0.0) for r in items)
+        prompt_s = sum(r.get("prompt_seconds", 0.0) for r in items)
+        print(
+            f"{name:<14} {applied:>8} {right:>6} {(f'{right / applied:.0%}' if applied else '-'):>10} "
+            f"{statistics.median(r['seconds'] for r in items):>9.1f} {statistics.median(r.get('wall_seconds', r['seconds']) for r in items):>12.1f} "
+            f"{sum(r['llm_calls'] for r in items):>6} {sum(r.get('prompt_tokens', 0) for r in items):>11} {read:>9} {gen:>8} "
+            f"{sum(r.get('wasted_answers', 0) for r in items):>7} "
+            f"{(read / prompt_s if prompt_s else 0):>11.1f} {(gen / (model_s - prompt_s) if model_s > prompt_s else 0):>10.1f}"
+        )
 
 
 def print_table(rows: dict[str, list[dict]], total: int) -> None:
@@ -227,6 +262,7 @@ def print_table(rows: dict[str, list[dict]], total: int) -> None:
     for name, tasks in wrong.items():
         if tasks:
             print(f"wrong patches applied by {name}: {', '.join(tasks)}")
+    print_model_use(rows)
 
 
 if __name__ == "__main__":

@@ -55,3 +55,28 @@ def test_fix_with_the_coder_model_by_name_from_the_project_config(tmp_path, code
     namespace: dict = {}
     exec((repo / "text.py").read_text(), namespace)
     assert not namespace["is_palindrome"]("ab") and namespace["is_palindrome"]("noon")
+
+
+def test_fix_routes_from_the_small_model_to_the_coder_model_and_reports_rates(tmp_path, coder_model_env):
+    # A missing branch no one-token edit adds. The embedded 135M model tries first with
+    # part of the budget, then Qwen; --json says what each spent and how fast it ran.
+    files = {
+        "grades.py": "def grade(score):\n    if score >= 90:\n        return 'A'\n    return 'B'\n",
+        "test_grades.py": (
+            "from grades import grade\n\n\ndef test_grades():\n    assert grade(95) == 'A'\n    assert grade(80) == 'B'\n"
+            "    assert grade(50) == 'F'\n"
+        ),
+    }
+    repo = make_repo(tmp_path / "r", files)
+    proc = run_cli(
+        "fix", ".", "--tiers", "model", "--model", f"smollm2-135m,{QWEN}", "--samples", "4", "--max-rounds", "2",
+        "--time-budget", "900", "--json", cwd=repo, env=coder_model_env, timeout=1200,
+    )
+    payload = json.loads(proc.stdout)
+    assert proc.returncode == 0 and payload["status"] == "fixed", proc.stderr[-2000:]
+    assert "model:smollm2-135m" in payload["stage_seconds"]
+    assert payload["models"] and all(m["tokens_per_second"] > 0 and m["calls"] >= 1 for m in payload["models"].values())
+    assert payload["prompt_tokens_per_second"] > 0 and payload["prompt_tokens_evaluated"] <= payload["prompt_tokens"]
+    namespace: dict = {}
+    exec((repo / "grades.py").read_text(), namespace)
+    assert namespace["grade"](10) == "F" and namespace["grade"](91) == "A"

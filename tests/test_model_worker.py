@@ -122,6 +122,21 @@ def test_max_tokens_is_capped_by_the_decode_rate_measured_on_earlier_calls():
     assert capped_max_tokens(300, 2.0, 0.0) == 300  # nothing measured yet: the deadline check stops it
     assert capped_max_tokens(300, 2.0, 20.0) == 40 and capped_max_tokens(30, 2.0, 20.0) == 30
     assert capped_max_tokens(300, 0.01, 20.0) == 1 and capped_max_tokens(300, -1.0, 20.0) == 0
+    # The prompt is read first: what is left after it is what decoding may use.
+    assert capped_max_tokens(300, 5.0, 20.0, prompt_cost=3.0) == 40
+    assert capped_max_tokens(300, 5.0, 20.0, prompt_cost=6.0) == 0  # would not even finish reading
+
+
+def test_a_call_whose_prompt_cannot_be_read_in_time_is_not_started():
+    # Killing a worker mid-prompt costs a reload of the model: a prompt the measured
+    # reading rate cannot finish before the deadline is refused up front instead.
+    backend = LlamaCppBackend(n_threads=1)
+    backend.complete(CompletionRequest((Message("user", "Name the planets of the solar system, in order, with one fact about each."),), max_tokens=2))
+    pid, restarts = backend.worker.pid, backend.worker.restarts
+    long_prompt = (Message("user", "Summarize: " + " ".join(f"item{i} is red" for i in range(300))),)
+    with pytest.raises(DeadlinePassed):
+        backend.complete(CompletionRequest(long_prompt, max_tokens=50, deadline=time.monotonic() + 0.3))
+    assert backend.worker.pid == pid and backend.worker.restarts == restarts
 
 
 def test_a_worker_that_stops_answering_is_killed_at_the_deadline_and_started_again(monkeypatch):

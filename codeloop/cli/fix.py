@@ -31,7 +31,7 @@ def fix(
     samples: int = typer.Option(8, "--samples", help="Model candidates per round."),
     max_rounds: int = typer.Option(3, "--max-rounds", help="Self-debug rounds of the model tier."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed (runs are reproducible for a seed)."),
-    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
+    model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP + " A comma-separated list routes by difficulty: each model in turn tries what the cheaper ones did not fix (the first also ranks patches)."),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
@@ -99,10 +99,13 @@ def _fix(
     model_path = None
     gpu_layers = configured_gpu_layers(root, gpu_layers)
     model_error = ""
+    routed: list[tuple[str, Optional[Path]]] = [("model", None)]
     if "model" in tier_names or ranks:
-        model_path = chosen_model(model, root) if backend == "llamacpp" else None
-        try:  # loads the GGUF in the run's model worker / asks the server: exit 2 if it cannot
-            check_backend_options(backend, model_path, base_url, probe=True, gpu_layers=gpu_layers)
+        routed = _routed_models(model, root) if backend == "llamacpp" else [("model", None)]
+        model_path = routed[0][1]
+        try:  # loads each GGUF in the run's model worker / asks the server: exit 2 if it cannot
+            for _, path_of_model in routed:
+                check_backend_options(backend, path_of_model, base_url, probe=True, gpu_layers=gpu_layers)
         except ModelError as exc:  # the build crashed, not the options: go on without the model
             model_error = str(exc)
 
@@ -116,12 +119,22 @@ def _fix(
         ranks = False
     n_workers = workers if workers > 0 else max(1, os.cpu_count() or 1)
     scorer = _code_scorer(model_path, gpu_layers, time.monotonic() + time_budget) if ranks else None
+    def backend_for(path_of_model: Optional[Path]) -> Callable[[], Any]:
+        return lambda: make_backend(backend, model_path=path_of_model, base_url=base_url, model_name=model_name, n_gpu_layers=gpu_layers)
+
+    def model_tiers() -> list[Any]:
+        # Routing: every model but the last leaves the larger part of the time to the next.
+        return [
+            ModelTier(backend_for(path_of_model), label=label, share=1.0 if n == len(routed) - 1 else 0.4)
+            for n, (label, path_of_model) in enumerate(routed)
+        ]
+
     available = {
         # Alone, the cheap tier may spend the whole budget; before the model, a bounded share.
-        "cheap": lambda: CheapTier(generators_for, share=1.0 if tier_names[-1] == "cheap" else 0.4, workers=n_workers, scorer=scorer),
-        "model": lambda: ModelTier(lambda: make_backend(backend, model_path=model_path, base_url=base_url, model_name=model_name, n_gpu_layers=gpu_layers)),
+        "cheap": lambda: [CheapTier(generators_for, share=1.0 if tier_names[-1] == "cheap" else 0.4, workers=n_workers, scorer=scorer)],
+        "model": model_tiers,
     }
-    tiers = [available[name]() for name in tier_names]
+    tiers = [tier for name in tier_names for tier in available[name]()]
     extras = generated_package_files(root, ignored_files(root), visible, environment.import_roots)
     with SandboxPool(root, size=n_workers, extras=extras) as pool, definition_finder(root) as find_definitions:
         tests = prepare_tests(environment, pool, visible + extras, pool.scratch)
@@ -157,6 +170,24 @@ def _fix(
             err.print(f"Committed as {committed[:12]} (git show {committed[:12]}).", markup=False)
 
     driver.finish(payload, 0 if result.status in ("fixed", "passing") else 1, show)
+
+
+def _routed_models(given: Optional[str], root: Path) -> list[tuple[str, Optional[Path]]]:
+    """(label, GGUF) of each model to try in turn; one entry (the configured or embedded
+    model) unless ``--model`` names a comma-separated list."""
+    names = [n.strip() for n in given.split(",")] if given is not None and "," in given else None
+    if names is None:
+        path = chosen_model(given, root)
+        return [(_model_label(given, path), path)]
+    if not all(names):
+        raise UsageError(f"--model {given!r} has an empty name: pass names or .gguf paths separated by commas")
+    return [(_model_label(n, chosen_model(n, root)), chosen_model(n, root)) for n in dict.fromkeys(names)]
+
+
+def _model_label(given: Optional[str], path: Optional[Path]) -> str:
+    if given and not given.endswith(".gguf"):
+        return given.strip()
+    return path.stem if path is not None else "model"
 
 
 def _commit(top: Path, root: Path, result: Any, no_model: bool, model: Optional[Path]) -> str | None:

@@ -115,3 +115,115 @@ def same_code(a: str, b: str) -> bool:
         return ast.dump(ast.parse(a)) == ast.dump(ast.parse(b))
     except SyntaxError:
         return a == b
+
+
+# -- answers that must change something ------------------------------------------------
+# A small model asked to fix a function often copies it back unchanged (or copies a
+# marker comment back): a wasted sample. The grammars below make such answers
+# impossible: the rewritten line must differ from the original one, and no line may
+# carry a comment (nothing to echo).
+
+SEARCH, DIVIDER, REPLACE = "<<<<<<< SEARCH", "=======", ">>>>>>> REPLACE"
+
+
+def gbnf_char(ch: str) -> str:
+    """``ch`` escaped for a GBNF string literal or character class."""
+    if ch.isalnum() or ch in " _.,:;()=+*/<>!%&|{}'@$?~`":
+        return ch
+    code = ord(ch)
+    return f"\\x{code:02X}" if code < 0x100 else f"\\u{code:04X}" if code < 0x10000 else f"\\U{code:08X}"
+
+
+def gbnf_literal(text: str) -> str:
+    return '"' + "".join(gbnf_char(c) for c in text) + '"'
+
+
+def strip_comment(line: str) -> str:
+    """``line`` without a trailing ``# comment`` (a '#' inside a string literal stays)."""
+    quote = ""
+    for i, ch in enumerate(line):
+        if quote:
+            if ch == quote:
+                quote = ""
+        elif ch in "'\"":
+            quote = ch
+        elif ch == "#":
+            return line[:i].rstrip()
+    return line.rstrip()
+
+
+def differing_line_rules(name: str, line: str) -> list[str]:
+    """GBNF rules: ``name`` is one non-blank line (with its newline) that differs from
+    ``line`` and has no '#'. A chain of rules, one per character: follow the original for
+    a while, then leave it (another character, an early end past the indentation, or
+    more text after its end)."""
+    line = strip_comment(line)
+    indent = len(line) - len(line.lstrip())
+    rules = []
+    for j, ch in enumerate(line):
+        options = []
+        if j > 0 or indent == 0:  # an indented line stays indented: prose cannot slip in
+            options.append(f"[^{gbnf_char(ch)}\\x0A\\x23] [^\\x0A\\x23]* \"\\n\"")
+        if j > indent:
+            options.append('"\\n"')
+        options.append(f"{gbnf_literal(ch)} {name}-{j + 1}")
+        rules.append(f"{name}-{j} ::= " + " | ".join(options))
+    # Past the original's end, a continuation must read as code: an operator, a call or
+    # an index, at most one space first. Models forced to differ otherwise copy the line
+    # and tack junk on ("balance = 0 0 0 0", "x = 1  <<<<<<<", "x = 1  This fixes ...").
+    rules.append(f"{name}-{len(line)} ::= \" \"? [-+*/%<>=!&|^.,(\\x5B\\x5D@] [^\\x0A\\x23]* \"\\n\"")
+    rules.append(f"{name} ::= {name}-0")
+    return rules
+
+
+# Any further replacement line: indented code (the shown functions' bodies are) without
+# a comment, never a marker line nor prose; small models otherwise ramble on in it.
+_CODE_LINE = 'code-line ::= [ \\t]+ [^ \\t\\x0A\\x23=>] [^\\x0A\\x23]* "\\n" | "\\n"'
+
+
+def search_replace_grammar(lines: list[str], max_blocks: int = 2) -> str:
+    """GBNF for 1..``max_blocks`` SEARCH/REPLACE blocks, the first block's SEARCH header
+    prefilled. SEARCH is exactly one of ``lines`` (the code lines shown to the model);
+    REPLACE is 0+ lines and never the same as SEARCH: a different first line (then any
+    lines: a statement added after the change, or the old line after a new statement),
+    or nothing (a statement too many). Copying SEARCH and appending was allowed once;
+    small models then copied and went on copying the function."""
+    unique = list(dict.fromkeys(line for line in lines if line.strip() and not line.lstrip().startswith("#")))
+    alternatives, rules = [], []
+    for k, line in enumerate(unique):
+        rules += differing_line_rules(f"d{k}", line)
+        rules.append(f"s{k} ::= {gbnf_literal(line + chr(10))} sep ( d{k} code-line* | \"\" )")
+        alternatives.append(f"s{k}")
+    end = gbnf_literal(REPLACE + chr(10))
+    more = " ".join(["block?"] * (max_blocks - 1))
+    return "\n".join([
+        f"root ::= body {more}".rstrip(),
+        f"body ::= ( {' | '.join(alternatives)} ) {end}",
+        f"block ::= {gbnf_literal(SEARCH + chr(10))} body",
+        f"sep ::= {gbnf_literal(DIVIDER + chr(10))}",
+        _CODE_LINE,
+        *rules,
+    ]) + "\n"
+
+
+def parse_search_replace(answer: str) -> list[tuple[str, list[str]]] | None:
+    """The (search line, replacement lines) of each block, or None when any block is
+    malformed: strict, a half-written block is not guessed at."""
+    blocks: list[tuple[str, list[str]]] = []
+    lines = answer.split("\n")
+    i = 0
+    while i < len(lines):
+        if not lines[i].strip():
+            i += 1
+            continue
+        if lines[i].strip() != SEARCH or i + 2 >= len(lines) or lines[i + 2].strip() != DIVIDER:
+            return None
+        search = lines[i + 1]
+        j = i + 3
+        while j < len(lines) and lines[j].strip() != REPLACE:
+            j += 1
+        if j == len(lines):
+            return None
+        blocks.append((search, lines[i + 3 : j]))
+        i = j + 1
+    return blocks or None

@@ -37,16 +37,19 @@ def gpu_layers(requested: int | None, offload_supported: bool) -> int:
     return -1 if offload_supported else 0
 
 
-def capped_max_tokens(asked: int, seconds_left: float | None, decode_rate: float) -> int:
+def capped_max_tokens(asked: int, seconds_left: float | None, decode_rate: float, prompt_cost: float = 0.0) -> int:
     """``asked``, capped by what the measured decode rate (tokens/s) fits in the time
-    left; 0 when no time is left. Unmeasured: ``asked`` (the deadline check stops it)."""
+    left after reading the prompt (``prompt_cost`` seconds, estimated); 0 when no time
+    is left. Unmeasured: ``asked`` (the deadline check stops it)."""
     if seconds_left is None:
         return asked
     if seconds_left <= 0:
         return 0
+    if prompt_cost > 0 and prompt_cost >= seconds_left:
+        return 0  # the prompt alone would not be read in time: not started (killing it costs a reload)
     if decode_rate <= 0:
         return asked
-    return max(1, min(asked, int(seconds_left * decode_rate)))
+    return max(1, min(asked, int((seconds_left - prompt_cost) * decode_rate)))
 
 
 def build_info() -> dict[str, Any]:
@@ -93,6 +96,7 @@ class LlamaEngine:
         self._formatter: Any = None
         self._scorer: Any = None
         self.decode_rate = 0.0  # tokens/s of generation measured on earlier calls
+        self.prompt_rate = 0.0  # tokens/s of prompt reading measured on earlier calls
         self._load(_MIN_CTX)
         self.context_limit = self._context_limit()
 
@@ -198,11 +202,13 @@ class LlamaEngine:
         evaluated = 0
         started = time.perf_counter()
         for i in range(request.n):
-            max_tokens = self._max_tokens(request.max_tokens, deadline)
+            reused = _common_prefix(list(llm._input_ids), tokens)
+            fresh = len(tokens) - min(reused, len(tokens) - 1)
+            cost = fresh / self.prompt_rate if self.prompt_rate > 0 else 0.0
+            max_tokens = capped_max_tokens(request.max_tokens, None if deadline is None else deadline - time.monotonic(), self.decode_rate, cost)
             if max_tokens == 0:
                 break  # no time for another sample: return the ones drawn
-            reused = _common_prefix(list(llm._input_ids), tokens)
-            evaluated += len(tokens) - min(reused, len(tokens) - 1)
+            evaluated += fresh
             llama_cpp.llama_perf_context_reset(llm._ctx.ctx)
             stopped.clear()
             out = llm.create_completion(
@@ -223,12 +229,11 @@ class LlamaEngine:
             result.prompt_seconds += perf.t_p_eval_ms / 1000.0
             if perf.n_eval > 1 and perf.t_eval_ms > 0:
                 self.decode_rate = perf.n_eval / (perf.t_eval_ms / 1000.0)
+            if perf.n_p_eval > 16 and perf.t_p_eval_ms > 0:  # a few tokens say little about a long prompt
+                self.prompt_rate = perf.n_p_eval / (perf.t_p_eval_ms / 1000.0)
         result.seconds = time.perf_counter() - started
         result.prompt_tokens_evaluated = evaluated
         return result
-
-    def _max_tokens(self, asked: int, deadline: float | None) -> int:
-        return capped_max_tokens(asked, None if deadline is None else deadline - time.monotonic(), self.decode_rate)
 
     # -- scoring -------------------------------------------------------------
     def log_likelihood(self, text: str) -> float:

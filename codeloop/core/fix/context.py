@@ -25,6 +25,9 @@ class FixOptions:
     max_new_tokens: int = 320
     line_samples: int = 12  # single-line rewrites per round at the most suspicious lines
     explain: bool = True  # self-debug: explain the failure before refining
+    # Answer forms of fresh draws (answer_forms.py). "locate" (the model names the buggy
+    # line, rewrites of it lead round 1) is off by default: Qwen-0.5B named the first line.
+    forms: tuple[str, ...] = ("function", "line", "edit")
     max_suspects: int = 3
     test_timeout: float | None = None  # per test in the baseline run; None: derived from the budget
     accept_ambiguous: bool = False  # a fix whose confidence is low is still "fixed" (applied)
@@ -62,6 +65,46 @@ class Stats:
     prompt_tokens: int = 0
     prompt_tokens_evaluated: int = 0
     completion_tokens: int = 0
+    model_seconds: float = 0.0  # inside model calls
+    prompt_seconds: float = 0.0  # of model_seconds, reading prompts
+    wasted: int = 0  # model answers never run: unparsable, unchanged or repeated
+    wasted_by: dict[str, int] = field(default_factory=dict)  # "FORM OUTCOME" -> count, e.g. "function unchanged"
+    stage_seconds: dict[str, float] = field(default_factory=dict)  # "tests", "localize", "cheap", "model:NAME", ...
+    models: dict[str, "ModelUse"] = field(default_factory=dict)  # per model of the run (routing)
+
+    def add_stage(self, stage: str, seconds: float) -> None:
+        self.stage_seconds[stage] = round(self.stage_seconds.get(stage, 0.0) + seconds, 3)
+
+
+@dataclass
+class ModelUse:
+    """What one model did in a run: calls, tokens, and the rates they ran at."""
+
+    calls: int = 0
+    prompt_tokens_evaluated: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+    prompt_seconds: float = 0.0
+    wasted: int = 0
+    candidates: int = 0
+    cut: int = 0  # calls the deadline ended before any answer (the worker was stopped)
+    cut_seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        decoding = self.seconds - self.prompt_seconds
+        return {
+            "calls": self.calls,
+            "prompt_tokens_evaluated": self.prompt_tokens_evaluated,
+            "completion_tokens": self.completion_tokens,
+            "seconds": round(self.seconds, 3),
+            "prompt_seconds": round(self.prompt_seconds, 3),
+            "tokens_per_second": round(self.completion_tokens / decoding, 2) if decoding > 0 else 0.0,
+            "prompt_tokens_per_second": round(self.prompt_tokens_evaluated / self.prompt_seconds, 2) if self.prompt_seconds > 0 else 0.0,
+            "wasted": self.wasted,
+            "candidates": self.candidates,
+            "cut": self.cut,
+            "cut_seconds": round(self.cut_seconds, 3),
+        }
 
 
 @dataclass
@@ -86,6 +129,8 @@ class RepairContext:
 
     def now(self) -> float:
         return self.clock()
+    # Where a function is defined ((path, line) per definition), from the symbol index.
+    find_definitions: Callable[[str], list[tuple[str, int]]] | None = None
 
     def remaining(self) -> float:
         return self.deadline - self.clock()

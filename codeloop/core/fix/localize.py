@@ -44,6 +44,7 @@ class TestContext:
     test_id: str
     message: str
     sources: tuple[str, ...]  # the failing test function and test helpers on its traceback
+    details: str = ""  # the runner's traceback text (the failing line, the values it saw)
 
 
 def normalize_path(path: str, run_root: str, known: set[str]) -> str | None:
@@ -129,7 +130,7 @@ class Localizer:
             source = _source_of(self.read(rel), span)
             if source not in sources:
                 sources.append(source)
-        return TestContext(failure.test_id, failure.message, tuple(sources))
+        return TestContext(failure.test_id, failure.message, tuple(sources), failure.details)
 
     def frame_lines(self, report: TestReport) -> set[tuple[str, int]]:
         """(repo path, line) of every traceback frame in non-test source: where it broke."""

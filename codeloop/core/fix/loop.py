@@ -76,6 +76,14 @@ class FixResult:
             "prompt_tokens": stats.prompt_tokens,
             "prompt_tokens_evaluated": stats.prompt_tokens_evaluated,
             "completion_tokens": stats.completion_tokens,
+            "model_seconds": round(stats.model_seconds, 3),
+            "prompt_seconds": round(stats.prompt_seconds, 3),
+            "tokens_per_second": _rate(stats.completion_tokens, stats.model_seconds - stats.prompt_seconds),
+            "prompt_tokens_per_second": _rate(stats.prompt_tokens_evaluated, stats.prompt_seconds),
+            "wasted_answers": stats.wasted,
+            "wasted_by": dict(stats.wasted_by),
+            "stage_seconds": dict(stats.stage_seconds),
+            "models": {name: use.to_dict() for name, use in stats.models.items()},
             "seconds": round(self.seconds, 3),
             "stage": self.stage,
             "winner": self.winner,
@@ -85,6 +93,10 @@ class FixResult:
             "model_error": self.model_error or None,
             **vetted,
         }
+
+
+def _rate(tokens: int, seconds: float) -> float:
+    return round(tokens / seconds, 2) if seconds > 0 else 0.0
 
 
 def repair(
@@ -123,12 +135,15 @@ def repair(
     if baseline.hung_ids:
         yield Note(f"{len(baseline.hung_ids)} test(s) ran past {options.baseline_test_timeout():g} s and were stopped where they looped: {', '.join(baseline.hung_ids[:3])}")
 
+    tests_seconds = clock() - started
     yield StageStarted("localize", "spectrum from cache" if cached else "")
+    localize_started = clock()
     ranking = _ranking(spectrum, pool.files, language_for, frozenset(package_files)) if spectrum is not None else None
     localizer = Localizer(pool.files, pool.read, language_for, run_root, find_definitions)
     suspects = localizer.suspects(baseline, ranking)
     tests = [localizer.test_context(f) for f in baseline.failures[:3]]
     yield Localized([s.key for s in suspects[:10]])
+    localize_seconds = clock() - localize_started
 
     # Each candidate may take a few times the baseline; a hung candidate is cut off there.
     # Time the per-test limit spent on hung tests is not how long the suite takes.
@@ -139,6 +154,8 @@ def repair(
     deadline -= min(typical * 1.5, options.time_budget * 0.2)
     validator = Validator(pool, runner, baseline, language_for, deadline, full_timeout, typical, clock)
     stats = Stats()
+    stats.add_stage("tests", tests_seconds)
+    stats.add_stage("localize", localize_seconds)
     lock = threading.Lock()  # tiers may validate from several threads
     plausible: list[Candidate] = []  # every patch that passed, in the order found: the winner's rivals
 
@@ -166,13 +183,16 @@ def repair(
         frame_lines=localizer.frame_lines(baseline),
         files=pool.files,
         clock=clock,
+        find_definitions=find_definitions,
     )
     result = FixResult("unfixed", stats=stats, suspects=[s.key for s in suspects[:10]], failing_tests=baseline.failed_ids)
     for tier in tiers:
         if ctx.remaining() <= 0:
             yield Note(f"time budget spent before the {tier.name} tier")
             break
+        tier_started = clock()
         winner = yield from tier.run(ctx)
+        stats.add_stage(getattr(tier, "stage_key", tier.name), clock() - tier_started)
         if winner is not None:
             assessment = None
             if vetting is not None:
@@ -181,7 +201,9 @@ def repair(
                 assessment = yield from vetting.run(ctx, winner, rivals)
                 winner = assessment.chosen
             yield StageStarted("final-check", "the winner once more, in a fresh copy")
+            check_started = clock()
             again = validator.recheck(winner)
+            stats.add_stage("final-check", clock() - check_started)
             if not again.passed:
                 yield Note(f"the {winner.stage} tier's patch did not pass again in a fresh copy ({again.detail}): flaky tests? not applied")
                 continue
