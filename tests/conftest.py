@@ -60,6 +60,15 @@ def _fresh_run_session_after_an_interrupt() -> object:
         runs.close()
 
 
+def drive_events(loop, handle):  # type: ignore[no-untyped-def]
+    """Run a core generator to its end, handing each event to ``handle``; its return value."""
+    while True:
+        try:
+            handle(next(loop))
+        except StopIteration as stop:
+            return stop.value
+
+
 def git(cwd: Path, *args: str) -> str:
     return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
 

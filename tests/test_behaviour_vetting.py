@@ -1,13 +1,13 @@
 """PatchVetting on its own: which functions are probed with which calls, and the graceful
 fall-back for methods (a recording probe stands in for the child processes)."""
 
-from codeloop.analysis.languages import language_for_path
-from codeloop.cli.fix import drive
+from codeloop.plugins import language_for_path
 from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.events import PatchesCompared
 from codeloop.core.fix.behaviour import PatchVetting, changed_functions, first_changed_line
 from codeloop.core.fix.context import Candidate, FixOptions, RepairContext
 from codeloop.runners.base import TestFailure, TestReport
+from tests.conftest import drive_events
 
 MODULE = (
     "class Account:\n"
@@ -32,7 +32,7 @@ def context() -> RepairContext:
 
 
 def run(vetting: PatchVetting, patches: list[Candidate], events: list | None = None):  # type: ignore[no-untyped-def]
-    return drive(vetting.run(context(), patches[0], patches), (events if events is not None else []).append)
+    return drive_events(vetting.run(context(), patches[0], patches), (events if events is not None else []).append)
 
 
 def test_changed_functions_and_lines():

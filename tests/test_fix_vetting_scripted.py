@@ -4,8 +4,7 @@ the real behaviour probe, real pytest and a real git repo."""
 import sys
 from pathlib import Path
 
-from codeloop.analysis.languages import language_for_path
-from codeloop.cli.fix import drive
+from codeloop.plugins import language_for_path
 from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.fix.behaviour import PatchVetting
 from codeloop.core.fix.context import Candidate, FixOptions, RepairContext, TierRun
@@ -14,7 +13,7 @@ from codeloop.runners.pytest_runner import PytestRunner
 from codeloop.workspace.behaviour_probe import SandboxProbe
 from codeloop.workspace.environment import resolve_environment
 from codeloop.workspace.sandbox import SandboxPool
-from tests.conftest import make_repo
+from tests.conftest import drive_events, make_repo
 from tests.test_fix_precision_e2e import WEAK
 
 
@@ -43,7 +42,7 @@ def vetted(repo: Path, scorer=None):  # type: ignore[no-untyped-def]
     with SandboxPool(repo, size=2) as pool:
         vetting = PatchVetting(SandboxProbe(pool, env, pool.scratch), scorer)
         loop = repair(pool, PytestRunner(f"{sys.executable} -m pytest -q"), [ScriptedTier(["<=", "<"])], language_for_path, FixOptions(time_budget=120), vetting=vetting)
-        return drive(loop, lambda event: None)
+        return drive_events(loop, lambda event: None)
 
 
 def test_scripted_tier_disagreeing_patches_without_a_scorer_are_ambiguous(tmp_path):

@@ -122,6 +122,21 @@ def test_a_hung_test_is_stopped_where_it_loops_and_the_run_goes_on(tmp_path):
     assert "test_calc.py::test_count_down" in spectrum.lines[("calc.py", 5)]
 
 
+def test_after_one_hung_test_the_next_ones_get_a_limit_from_the_tests_that_finished(tmp_path):
+    # A bug that loops hangs many tests: each later one is stopped at five times the
+    # longest finished test (at least 2 s), not at the full limit again.
+    files = {
+        "calc.py": HANGING_REPO["calc.py"],
+        "test_calc.py": "from calc import count_down\n\n\ndef test_zero():\n    assert count_down(0) == []\n\n\n"
+        + "".join(f"def test_hangs_{i}():\n    assert count_down({i + 1})\n\n\n" for i in range(4)),
+    }
+    report, _ = PytestRunner(PYTEST).run_with_spectrum(make_repo(tmp_path / "r", files), timeout=120, test_timeout=8)
+    assert not report.timed_out
+    assert report.hung_ids == [f"test_calc.py::test_hangs_{i}" for i in range(4)]
+    limits = [f.message for f in sorted(report.failures, key=lambda f: f.test_id)]
+    assert "of 8 s" in limits[0] and all("of 2 s" in m for m in limits[1:]), limits
+
+
 def test_a_suite_that_hangs_past_the_budget_is_run_once_not_twice(tmp_path):
     # The test owns SIGALRM, so the per-test limit stays out of its way: the whole run
     # times out, and is not repeated plain (that would spend the budget twice).

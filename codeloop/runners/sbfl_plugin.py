@@ -7,13 +7,17 @@ coverage and pytest, and must never change the outcome of a test that finishes.
 
 A test that runs past ``CODELOOP_SBFL_TEST_TIMEOUT`` seconds (an infinite loop is a
 common bug) is interrupted by SIGALRM and fails where it was looping: the run goes on,
-and the traceback and the lines it ran localize the loop like any other failure.
+and the traceback and the lines it ran localize the loop like any other failure. Once
+one test has hung, the bug is known to loop: later tests get a limit from the tests that
+finished (five times the longest, at least 2 s) instead of the full one, so a bug that
+hangs twenty tests costs seconds each, not the whole budget.
 """
 
 import json
 import os
 import signal
 import threading
+import time
 
 import coverage
 import pytest
@@ -39,6 +43,8 @@ def pytest_configure(config):
     cov.start()
     _state["cov"] = cov
     _state["outcomes"] = {}
+    _state["longest"] = 0.0  # the longest call of a test that finished
+    _state["hung"] = 0
 
 
 def pytest_runtest_setup(item):
@@ -62,6 +68,8 @@ def pytest_runtest_call(item):
     if not _can_arm(limit):
         yield
         return
+    if _state["hung"]:
+        limit = min(limit, max(2.0, 5 * _state["longest"]))
 
     def expire(signum, frame):
         __tracebackhide__ = True  # the traceback ends in the looping code, not here
@@ -69,11 +77,17 @@ def pytest_runtest_call(item):
 
     signal.signal(signal.SIGALRM, expire)
     signal.setitimer(signal.ITIMER_REAL, limit)
+    started = time.monotonic()
     try:
-        yield
+        outcome = yield
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, signal.SIG_DFL)
+    excinfo = outcome.excinfo
+    if excinfo is not None and issubclass(excinfo[0], CodeloopTestTimeout):
+        _state["hung"] += 1
+    else:
+        _state["longest"] = max(_state["longest"], time.monotonic() - started)
 
 
 def pytest_runtest_logreport(report):
