@@ -22,7 +22,7 @@ FILES = {
 
 def drive(repo: Path, backend: ScriptedBackend, **opts):
     # Whole-function answers only unless a test says otherwise.
-    options = FixOptions(**{"samples": 3, "max_rounds": 2, "time_budget": 120, "line_samples": 0, "forms": ("function",), **opts})
+    options = FixOptions(**{"samples": 3, "max_rounds": 2, "time_budget": 600, "line_samples": 0, "forms": ("function",), **opts})
     return run_repair(repo, [ModelTier(lambda: backend)], options)
 
 
