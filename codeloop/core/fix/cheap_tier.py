@@ -65,6 +65,10 @@ class Mutant:
     mutation: Mutation
     line_score: float
     candidate: Candidate
+    # Whether the edited file still parses: checked when the mutant's turn comes, not
+    # for all of them up front (two parses of a 1,000-line file per mutant, for 700
+    # mutants, took the whole budget on a loaded machine before any test ran).
+    parses: Callable[[], bool] = lambda: True
 
     @property
     def order(self) -> tuple[float, int, int]:
@@ -141,16 +145,28 @@ def mutants(ctx: RepairContext, generators_for: GeneratorsFor, max_lines: int, s
         for generate in generators_for(language):
             for mutation in generate(root, source, lines.keys()):
                 after = mutation.apply(source)
-                if after in seen or after == source or parse(language, after).root_node.has_error:
-                    continue
-                if syntax_ok is not None and not syntax_ok(after.decode("utf-8", "replace")):
+                if after in seen or after == source:
                     continue
                 seen.add(after)
                 change = ChangeSet((FileChange(path, text, after.decode("utf-8")),))
                 candidate = Candidate(change, "cheap", mutation.description, path)
-                found.append(Mutant(path, mutation, lines.get(mutation.line, 0.0), candidate))
+                found.append(Mutant(path, mutation, lines.get(mutation.line, 0.0), candidate, _parse_check(language, after, syntax_ok)))
     found.sort(key=lambda m: m.order)
     return found
+
+
+def _parse_check(language: Language, after: bytes, syntax_ok: Callable[[str], bool] | None) -> Callable[[], bool]:
+    """A check, run once on demand, that ``after`` parses (tree-sitter, then the
+    language's stricter check if it has one)."""
+    verdict: list[bool] = []
+
+    def parses() -> bool:
+        if not verdict:
+            ok = not parse(language, after).root_node.has_error
+            verdict.append(ok and (syntax_ok is None or syntax_ok(after.decode("utf-8", "replace"))))
+        return verdict[0]
+
+    return parses
 
 
 class CheapTier:
@@ -290,10 +306,11 @@ class _Search:
             self.queue, self.at = self.queue + more, self.at
             if not more:
                 self.widen = None
-        if self.at >= len(self.queue):
-            return None
-        self.at += 1
-        return self.queue[self.at - 1]
+        while self.at < len(self.queue):
+            self.at += 1
+            if self.queue[self.at - 1].parses():
+                return self.queue[self.at - 1]
+        return self.next() if self.widen is not None else None
 
     def stop(self) -> None:
         self.queue, self.at, self.widen = [], 0, None
