@@ -112,6 +112,10 @@ def run_task(codeloop: str, work: Path, seed: Seed, install: str, setting: str, 
             out.verdict = "fixed" if out.suite_after else "misjudged"
         elif code == 0 and out.status == "passing":
             out.verdict = "passing"  # codeloop's tests did not see the bug the user's suite sees
+        elif code == 1 and out.status == "ambiguous":
+            # Not applied: codeloop was not sure. Was the patch it put first the real fix?
+            out.verdict = "abstained"
+            out.exact = shown_patch_is_exact(tree, out.patch)
         elif code == 1:
             out.verdict = "unfixed"
         elif code is not None and code != 0 and not out.message:
@@ -119,6 +123,19 @@ def run_task(codeloop: str, work: Path, seed: Seed, install: str, setting: str, 
         return out
     finally:
         reset(tree, project, install)
+
+
+def shown_patch_is_exact(tree: Path, patch: str) -> bool | None:
+    """Whether ``patch`` (codeloop's best candidate, not applied) turns the seeded tree
+    back into the original; the tree is left as it was."""
+    if not patch:
+        return None
+    applied = subprocess.run(["git", "apply", "-"], cwd=tree, input=patch, text=True, capture_output=True)
+    if applied.returncode != 0:
+        return None
+    exact = not changed_paths(tree)
+    subprocess.run(["git", "apply", "-R", "-"], cwd=tree, input=patch, text=True, capture_output=True, check=True)
+    return exact
 
 
 def check_seeds(work: Path, seeds: list[Seed], notes: list[str]) -> list[Seed]:
@@ -162,9 +179,10 @@ class Cell:
             "exact": str(sum(bool(o.exact) for o in fixed)),
             "misjudged": str(self.count("misjudged")),
             "wrong-but-passing": str(sum(o.exact is False for o in fixed)),
+            "abstained (right first)": f"{self.count('abstained')} ({sum(o.verdict == 'abstained' and bool(o.exact) for o in self.tasks)})",
             "set-up errors": str(self.count("setup-error")),
             "unfixed": str(self.count("unfixed")),
-            "other": str(len(self.tasks) - len(fixed) - self.count("misjudged") - self.count("setup-error") - self.count("unfixed")),
+            "other": str(len(self.tasks) - len(fixed) - self.count("misjudged") - self.count("abstained") - self.count("setup-error") - self.count("unfixed")),
             "median s": _median([o.seconds for o in self.tasks]),
         }
 
