@@ -154,3 +154,41 @@ def test_submit_runs_requests_beside_each_other_on_a_pool():
     finally:
         for s in servers:
             s.stop()
+
+
+@pytest.mark.slow  # a whole fix run: 75 s on the shared 2-core machine at load 15
+def test_scripted_fix_over_a_configured_pool_with_one_dead_server(tmp_path):
+    """`[tool.codeloop] base-url` as a list, its first server dead from the start: the
+    model tier's samples go to the live one and --json says so per server."""
+    import json
+
+    from tests.conftest import make_repo, run_cli
+
+    dead = ScriptedServer(lambda prompt: "")
+    dead.stop()
+    live = ScriptedServer(lambda prompt: "```python\ndef add(a, b):\n    return a + b\n```")
+    try:
+        repo = make_repo(tmp_path / "r", {
+            "calc.py": "def add(a, b):\n    return a - b\n",
+            "test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+            "pyproject.toml": f'[tool.codeloop]\nbase-url = ["{dead.url}", "{live.url}"]\n',
+        })
+        proc = run_cli("fix", str(repo), "--backend", "openai", "--tiers", "model", "--json", "--samples", "2",
+                       "--max-rounds", "1", "--no-compare", "--time-budget", "120")
+    finally:
+        live.stop()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    payload = json.loads(proc.stdout)
+    assert payload["status"] == "fixed" and "return a + b" in (repo / "calc.py").read_text()
+    books = {s["url"]: s for s in payload["servers"]}
+    assert books[dead.url]["answered"] == 0 and books[dead.url]["failed"] >= 1
+    assert books[live.url]["answered"] == len(live.log.prompts) >= 1
+
+
+def test_a_base_url_setting_that_is_not_urls_is_exit_2(tmp_path):
+    from tests.conftest import make_repo, run_cli
+
+    repo = make_repo(tmp_path / "r", {"calc.py": "x = 1\n", "test_calc.py": "def test_x():\n    assert False\n",
+                                      "pyproject.toml": "[tool.codeloop]\nbase-url = [1, 2]\n"})
+    proc = run_cli("fix", str(repo), "--backend", "openai", "--tiers", "model")
+    assert proc.returncode == 2 and "base-url" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
