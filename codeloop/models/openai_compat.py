@@ -76,7 +76,7 @@ class OpenAIBackend:
 
     def servers(self) -> list[dict[str, object]]:
         with self._books:
-            return self.pool.snapshot()
+            return self.pool.snapshot(time.monotonic())
 
     def _client(self) -> Any:
         import httpx

@@ -110,9 +110,9 @@ class ServerPool:
             state.failures = 0  # back after the pause with a clean slate (and a check first)
             state.healthy = False
 
-    def snapshot(self) -> list[dict[str, object]]:
-        """Per-server counts for notes and tests."""
-        return [{"url": s.url, "answered": s.served, "failed": s.failed, "in_flight": s.in_flight, "down_until": s.down_until} for s in self.servers]
+    def snapshot(self, now: float) -> list[dict[str, object]]:
+        """Per-server counts, for --json and tests."""
+        return [{"url": s.url, "answered": s.served, "failed": s.failed, "in_flight": s.in_flight, "down": s.down_until > now} for s in self.servers]
 
 
 def split_urls(given: str | Iterable[str]) -> list[str]:
