@@ -192,3 +192,16 @@ def test_a_base_url_setting_that_is_not_urls_is_exit_2(tmp_path):
                                       "pyproject.toml": "[tool.codeloop]\nbase-url = [1, 2]\n"})
     proc = run_cli("fix", str(repo), "--backend", "openai", "--tiers", "model")
     assert proc.returncode == 2 and "base-url" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_probe_passes_a_pool_with_one_live_server_and_names_the_dead_ones():
+    from codeloop.models.factory import probe_server
+
+    dead, live = ScriptedServer(lambda prompt: ""), ScriptedServer(lambda prompt: "")
+    dead.stop()
+    try:
+        assert probe_server(f"{dead.url},{live.url}") == [dead.url]
+        with pytest.raises(UsageError, match="cannot reach the model server"):
+            probe_server(dead.url)
+    finally:
+        live.stop()
