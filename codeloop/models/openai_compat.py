@@ -107,10 +107,11 @@ class OpenAIBackend:
                     self._check(pick.url, min(_CHECK_TIMEOUT_S, timeout))
                 response = self._client().post(f"{pick.url}{path}", json=body, headers=headers, timeout=self._time_for(deadline, self.timeout))
             except (httpx.TransportError, httpx.TimeoutException, _Unreachable) as exc:
+                if deadline is not None and time.monotonic() >= deadline:
+                    self._finished(pick.url, None)  # our deadline cut it: no verdict on the server
+                    raise DeadlinePassed(f"no answer from {self._where()} before the deadline") from None
                 self._finished(pick.url, False)
                 last = exc
-                if deadline is not None and time.monotonic() >= deadline:
-                    raise DeadlinePassed(f"no answer from {self._where()} before the deadline") from None
             except DeadlinePassed:
                 self._finished(pick.url, None)
                 raise
