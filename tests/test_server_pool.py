@@ -13,6 +13,7 @@ from codeloop.models.openai_compat import OpenAIBackend
 from codeloop.models.pool import ServerPool, split_urls
 
 from tests.fakes import ScriptedServer
+from tests.test_openai_deadline import stalled_url  # noqa: F401 (a fixture)
 
 A, B = "http://a/v1", "http://b/v1"
 
@@ -205,3 +206,12 @@ def test_probe_passes_a_pool_with_one_live_server_and_names_the_dead_ones():
             probe_server(dead.url)
     finally:
         live.stop()
+
+
+def test_a_request_cut_by_its_own_deadline_is_no_failure_of_the_server(stalled_url):  # noqa: F811
+    from codeloop.models.base import DeadlinePassed
+
+    backend = OpenAIBackend(base_url=stalled_url, timeout=120)
+    with pytest.raises(DeadlinePassed):
+        backend.complete(_request(1, seconds=1.0))
+    assert backend.servers()[0]["failed"] == 0 and backend.servers()[0]["in_flight"] == 0
