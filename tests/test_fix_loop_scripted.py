@@ -234,3 +234,45 @@ def test_scripted_a_call_cut_at_the_deadline_ends_that_model_and_is_reported(tmp
     assert result.status == "fixed" and len(small.history) == 1  # the next model still ran
     assert result.stats.models["small"].cut == 1 and result.stats.models["small"].calls == 0
     assert any(isinstance(e, Note) and "small" in e.message for e in events)
+
+
+class ScriptedPool(ScriptedBackend):
+    """A scripted backend that says it serves two requests at once (as a pool of servers
+    does): ``submit`` answers at once but records how many answers were not read yet."""
+
+    parallelism = 2
+
+    def __init__(self, answers: list[str]) -> None:
+        super().__init__(answers)
+        self.unread: list[object] = []
+        self.most_unread = 0
+
+    def submit(self, request):  # type: ignore[no-untyped-def]
+        from concurrent.futures import Future
+
+        answer: Future = Future()
+        answer.set_result(self.complete(request))
+        self.unread.append(answer)
+        self.most_unread = max(self.most_unread, sum(1 for f in self.unread if not getattr(f, "read", False)))
+        original = answer.result
+
+        def read(timeout=None):  # type: ignore[no-untyped-def]
+            answer.read = True  # type: ignore[attr-defined]
+            return original(timeout)
+
+        answer.result = read  # type: ignore[method-assign]
+        return answer
+
+
+def test_scripted_pool_samples_ahead_and_the_same_answers_give_the_same_run(tmp_path):
+    answers = ["    return a * b\n```", "    return a - b\n```", "    return a + b\n```", "    return b + a\n```"]
+    runs = []
+    for n in range(2):
+        repo = make_repo(tmp_path / f"r{n}", FILES)
+        backend = ScriptedPool(list(answers))
+        result, events = drive(repo, backend, samples=4, max_rounds=1)
+        runs.append(([e.outcome for e in events if isinstance(e, CandidateChecked)], [r.seed for r in backend.history]))
+        assert result.status == "fixed" and "+    return a + b" in result.changes.diff()
+        assert backend.most_unread == 2  # the next sample was in flight while one was tested
+        assert len(backend.history) == 4 and result.stats.llm_calls == 3  # one sampled ahead, not needed
+    assert runs[0] == runs[1] and runs[0][0] == ["failed", "unchanged", "passed"]

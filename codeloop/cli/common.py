@@ -19,6 +19,11 @@ MODEL_HELP = (
     "A catalog name (`codeloop model list`) or a GGUF path. Default: [tool.codeloop] model, "
     "else model in the user config file, else the embedded SmolLM2-135M."
 )
+BASE_URL_HELP = (
+    "OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1; several comma-separated make a pool "
+    "(sampling spread across them, failover). Default: [tool.codeloop] base-url (a URL or a list)."
+)
+SERVER_SLOTS_HELP = "Requests in flight per server of --base-url (default: [tool.codeloop] server-slots, else 1; raise it for vLLM)."
 
 
 def fail_usage(message: str, as_json: bool = False) -> NoReturn:
@@ -91,6 +96,34 @@ def configured_gpu_layers(root: Path | None, given: int | None) -> int | None:
     if configured is not None and (not isinstance(configured, int) or isinstance(configured, bool) or configured < -1):
         raise UsageError("[tool.codeloop] gpu-layers in pyproject.toml must be a whole number of layers (0: none, -1: all)")
     return configured
+
+
+def configured_base_url(root: Path | None, given: str | None) -> str | None:
+    """--base-url, else ``[tool.codeloop] base-url`` (one URL or a list: a pool of servers),
+    as the comma-separated text the openai backend takes."""
+    if given is not None or root is None:
+        return given
+    configured = project_config(root).get("base-url")
+    if configured is None:
+        return None
+    if isinstance(configured, str):
+        return configured
+    if isinstance(configured, list) and configured and all(isinstance(u, str) and u.strip() for u in configured):
+        return ",".join(configured)
+    raise UsageError('[tool.codeloop] base-url in pyproject.toml must be a URL or a list of URLs, e.g. ["http://127.0.0.1:8000/v1"]')
+
+
+def configured_server_slots(root: Path | None, given: int | None) -> int:
+    """--server-slots, else ``[tool.codeloop] server-slots``, else 1: requests in flight per
+    server (llama.cpp's server answers one at a time; vLLM batches many)."""
+    value: object = given
+    if value is None and root is not None:
+        value = project_config(root).get("server-slots")
+    if value is None:
+        return 1
+    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+        raise UsageError("--server-slots (or [tool.codeloop] server-slots) must be a whole number of requests, at least 1")
+    return value
 
 
 def user_config_file() -> Path:

@@ -22,7 +22,7 @@ def doctor(
     path: Path = typer.Argument(Path("."), help="The project to check (a folder inside a git work tree)."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
     model: Optional[str] = typer.Option(None, "--model", help="Also check this model: a catalog name or a GGUF path (the embedded and the configured model are always checked)."),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="Also check that this OpenAI-compatible server answers."),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="Also check that this OpenAI-compatible server (or each of a comma-separated pool) answers."),
     gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Layers to offload when loading the models (default: [tool.codeloop] gpu-layers, else all when the build supports offload)."),
     python: Optional[str] = typer.Option(None, "--python", help="The interpreter fix would be given (default: as fix finds it)."),
     test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="The test command fix would be given (default: as fix finds it)."),
@@ -98,11 +98,13 @@ def _server(base_url: str, problems: list[str]) -> dict[str, Any]:
     from codeloop.models.factory import probe_server
 
     try:
-        probe_server(base_url)
+        dead = probe_server(base_url)
     except UsageError as exc:
         problems.append(str(exc))
         return {"base_url": base_url, "answers": False}
-    return {"base_url": base_url, "answers": True}
+    if dead:  # a pool still works on the rest, but the user should know
+        problems.append(f"no answer from {', '.join(dead)} (the rest of the --base-url pool answers)")
+    return {"base_url": base_url, "answers": True, "not_answering": dead}
 
 
 def _project(path: Path, problems: list[str]) -> dict[str, Any]:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from codeloop.analysis.languages import Language
     from codeloop.core.fix.mutants.base import MutationGenerator
 
-from codeloop.cli.common import MODEL_HELP, chosen_model, configured_gpu_layers
+from codeloop.cli.common import BASE_URL_HELP, MODEL_HELP, SERVER_SLOTS_HELP, chosen_model, configured_base_url, configured_gpu_layers, configured_server_slots
 from codeloop.cli.drive import EVENTS_HELP, Driver
 from codeloop.errors import RefusedError, UsageError
 from codeloop.models.base import ModelError
@@ -33,8 +33,9 @@ def fix(
     seed: int = typer.Option(0, "--seed", help="Sampling seed (runs are reproducible for a seed)."),
     model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP + " A comma-separated list routes by difficulty: each model in turn tries what the cheaper ones did not fix (the first also ranks patches)."),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help=BASE_URL_HELP),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
+    server_slots: Optional[int] = typer.Option(None, "--server-slots", help=SERVER_SLOTS_HELP),
     temperature: float = typer.Option(0.8, "--temperature", help="Sampling temperature of the model tier."),
     explain: bool = typer.Option(True, "--explain/--no-explain", help="Self-debug: explain a failure before refining."),
     no_model: bool = typer.Option(False, "--no-model", help="Cheap tier only: one-token edits at the suspicious lines, no model (fast; for pre-commit)."),
@@ -52,7 +53,7 @@ def fix(
     with driver:
         _fix(driver, path, test_cmd, python, dry_run, commit, time_budget, samples, max_rounds, seed, model, backend, base_url,
              model_name, temperature, explain, no_model, tiers_opt, workers, rank, test_timeout, gpu_layers,
-             accept_ambiguous, compare)
+             accept_ambiguous, compare, server_slots)
 
 
 def _fix(
@@ -60,6 +61,7 @@ def _fix(
     samples: int, max_rounds: int, seed: int, model: Optional[str], backend: str, base_url: Optional[str], model_name: Optional[str],
     temperature: float, explain: bool, no_model: bool, tiers_opt: Optional[str], workers: int, rank: bool,
     test_timeout: Optional[float], gpu_layers: Optional[int], accept_ambiguous: bool, compare: bool,
+    server_slots: Optional[int] = None,
 ) -> None:
     from codeloop.cli.render import print_diff
     from codeloop.core.events import ModelFailed
@@ -98,6 +100,8 @@ def _fix(
     ranks = rank and not no_model and backend == "llamacpp"  # the local model judges plausible patches
     model_path = None
     gpu_layers = configured_gpu_layers(root, gpu_layers)
+    base_url = configured_base_url(root, base_url)
+    slots = configured_server_slots(root, server_slots)
     model_error = ""
     routed: list[tuple[str, Optional[Path]]] = [("model", None)]
     if "model" in tier_names or ranks:
@@ -119,8 +123,14 @@ def _fix(
         ranks = False
     n_workers = workers if workers > 0 else max(1, os.cpu_count() or 1)
     scorer = _code_scorer(model_path, gpu_layers, time.monotonic() + time_budget) if ranks else None
+    made: list[Any] = []  # the backends the tiers built (a pool reports its servers in --json)
+
     def backend_for(path_of_model: Optional[Path]) -> Callable[[], Any]:
-        return lambda: make_backend(backend, model_path=path_of_model, base_url=base_url, model_name=model_name, n_gpu_layers=gpu_layers)
+        def build() -> Any:
+            made.append(make_backend(backend, model_path=path_of_model, base_url=base_url, model_name=model_name,
+                                     n_gpu_layers=gpu_layers, server_slots=slots))
+            return made[-1]
+        return build
 
     def model_tiers() -> list[Any]:
         # Routing: every model but the last leaves the larger part of the time to the next.
@@ -159,6 +169,9 @@ def _fix(
     if dry_run and result.status == "fixed" and result.changes is not None:
         payload["patch"] = patch_payload(root, result.changes, "fix")  # what `codeloop apply` writes later
     payload.update(environment.describe())
+    servers = [server for b in made if hasattr(b, "servers") for server in b.servers()]
+    if servers:
+        payload["servers"] = servers  # answered/failed per server of --base-url
 
     def show(out: Any, err: Any) -> None:
         if result.changes is not None and result.status == "fixed":

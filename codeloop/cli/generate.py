@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import MODEL_HELP, chosen_model, configured_gpu_layers
+from codeloop.cli.common import BASE_URL_HELP, MODEL_HELP, chosen_model, configured_base_url, configured_gpu_layers, configured_server_slots
 from codeloop.cli.drive import EVENTS_HELP, Driver
 from codeloop.errors import RefusedError, UsageError
 from codeloop.models.base import ModelError
@@ -35,7 +35,7 @@ def generate(
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
     model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help=BASE_URL_HELP),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
     gpu_layers: Optional[int] = typer.Option(None, "--gpu-layers", help="Model layers llama.cpp offloads to the GPU (default: [tool.codeloop] gpu-layers, else all when the build supports offload; 0: CPU only)."),
     events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP + " Answers to its question come on stdin, one JSON line each, when stdin is not a terminal."),
@@ -58,6 +58,7 @@ def generate(
         project = _project_of(target or out or "")
         model_path = chosen_model(model, project) if backend == "llamacpp" else None
         gpu_layers = configured_gpu_layers(project, gpu_layers)
+        base_url = configured_base_url(project, base_url)
         try:  # loads the GGUF in the run's model worker (or asks the server): exit 2 if it cannot
             check_backend_options(backend, model_path, base_url, probe=True, gpu_layers=gpu_layers)
         except ModelError as exc:  # generation cannot do without the model
@@ -66,7 +67,8 @@ def generate(
             plan=_plan_by_default(backend, model_path) if plan is None else plan, plans=plans, verify=verify, debug_rounds=debug_rounds, token_budget=token_budget,
             time_budget=time_budget, temperature=temperature, seed=seed, want_passing=candidates,
         )
-        backend_options: dict[str, Any] = {"model_path": model_path, "base_url": base_url, "model_name": model_name, "n_gpu_layers": gpu_layers}
+        backend_options: dict[str, Any] = {"model_path": model_path, "base_url": base_url, "model_name": model_name, "n_gpu_layers": gpu_layers,
+                                           "server_slots": configured_server_slots(project, None)}
         factory = lambda: make_backend(backend, **backend_options)  # noqa: E731 (loaded only when needed)
         # Who answers the question when passing programs disagree (no one: the majority).
         if ask and events_answer_channel(driver):

@@ -48,17 +48,25 @@ def _load_model(model: Path | None, gpu_layers: int | None) -> None:
         raise UsageError(f"{exc}: pass a valid .gguf file with --model, or --no-model") from None
 
 
-def probe_server(base_url: str) -> None:
-    """Anything that answers HTTP at ``base_url`` will do (even 401/404): a dead port will not."""
+def probe_server(base_url: str) -> list[str]:
+    """Anything that answers HTTP will do (even 401/404): a dead port will not. With several
+    comma-separated URLs (a pool) one live server is enough; returns the ones that do not
+    answer (the backend checks them again before it uses them)."""
     import httpx
 
-    url = base_url.rstrip("/") + "/models"
-    try:
-        httpx.get(url, timeout=_PROBE_TIMEOUT_S)
-    except (httpx.HTTPError, httpx.InvalidURL) as exc:
-        raise UsageError(
-            f"cannot reach the model server at {base_url} ({type(exc).__name__}): start it or pass the right --base-url"
-        ) from None
+    from codeloop.models.pool import split_urls
+
+    urls = split_urls(base_url)
+    dead: list[tuple[str, str]] = []
+    for url in urls:
+        try:
+            httpx.get(url + "/models", timeout=_PROBE_TIMEOUT_S)
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
+            dead.append((url, type(exc).__name__))
+    if urls and len(dead) == len(urls):
+        where = ", ".join(f"{url} ({why})" for url, why in dead)
+        raise UsageError(f"cannot reach the model server at {where}: start it or pass the right --base-url")
+    return [url for url, _ in dead]
 
 
 def make_backend(backend: str, **options: Any) -> Backend:

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 
@@ -148,14 +150,40 @@ class ModelTier:
 
     def _call(self, ctx: RepairContext, messages: tuple[Message, ...], prefill: str, grammar: str | None,
               temperature: float, seed: int, max_tokens: int, stop: tuple[str, ...] = ()) -> Completion:
-        request = CompletionRequest(
+        request = self._request(messages, prefill, grammar, temperature, seed, max_tokens, stop)
+        return self._account(ctx, self._send(request, at_once=False), time.monotonic())
+
+    def _request(self, messages: tuple[Message, ...], prefill: str, grammar: str | None,
+                 temperature: float, seed: int, max_tokens: int, stop: tuple[str, ...] = ()) -> CompletionRequest:
+        return CompletionRequest(
             messages=messages, n=1, max_tokens=max_tokens, temperature=temperature, seed=seed,
             prefill=prefill, grammar=grammar, stop=stop, deadline=self._deadline,
         )
-        started = time.monotonic()
+
+    def _width(self) -> int:
+        """Samples worth having in flight at once: a pool of servers says how many; an
+        in-process model samples one at a time."""
+        return max(1, int(getattr(self.backend, "parallelism", 1)))
+
+    def _send(self, request: CompletionRequest, at_once: bool = True) -> Future[Completion]:
+        """The backend's answer as a future: sent off to run beside others when the backend
+        can (``submit``), else computed right here (the same as a plain call)."""
+        submit = getattr(self.backend, "submit", None)
+        if at_once and submit is not None and self._width() > 1:
+            return submit(request)  # type: ignore[no-any-return]
+        done: Future[Completion] = Future()
+        try:
+            done.set_result(self.backend.complete(request))
+        except Exception as exc:  # noqa: BLE001 (raised again where the answer is read)
+            done.set_exception(exc)
+        return done
+
+    def _account(self, ctx: RepairContext, answer: Future[Completion], started: float) -> Completion:
+        """The answer, counted in the run's stats (here, in the loop's thread, never in a
+        backend's)."""
         stats, use = ctx.stats, self._use(ctx)
         try:
-            completion = self.backend.complete(request)
+            completion = answer.result()
         except DeadlinePassed:  # the time went into a prompt it could not finish: still spent
             use.cut += 1  # kept apart from the rates, which count finished calls only
             use.cut_seconds += time.monotonic() - started
@@ -221,13 +249,25 @@ class ModelTier:
             new_failures: set[str] = set()
             copies = 0
             index = 0
-            for draw in draws:
-                if self._left() <= 0:
+            # Sampling ahead: with a pool of servers the next draws are in flight while this
+            # one is tested. Each draw is chosen when it is sent, from the answers read so
+            # far, so the same answers give the same draws (one at a time: exactly as before).
+            upcoming = iter(draws)
+            in_flight: deque[tuple[Draw, Future[Completion], float]] = deque()
+            while True:
+                while len(in_flight) < self._width() and self._left() > 0:
+                    draw = next(upcoming, None)
+                    if draw is None:
+                        break
+                    if copies >= _COPIES_BEFORE_EDITS and draw.form.label == "function" and draw.kind == "fresh" and "edit" in options.forms:
+                        draw = Draw(draw.targets, draw.messages, edit_blocks(originals, _EDIT_TOKENS, self._weights(ctx, shown)), options.temperature, draw.seed, draw.kind)
+                    request = self._request(draw.messages, draw.form.prefill, draw.form.grammar, draw.temperature, draw.seed, draw.form.max_tokens, draw.form.stop)
+                    in_flight.append((draw, self._send(request), time.monotonic()))
+                if not in_flight or self._left() <= 0:
                     break
-                if copies >= _COPIES_BEFORE_EDITS and draw.form.label == "function" and draw.kind == "fresh" and "edit" in options.forms:
-                    draw = Draw(draw.targets, draw.messages, edit_blocks(originals, _EDIT_TOKENS, self._weights(ctx, shown)), options.temperature, draw.seed, draw.kind)
+                draw, answer, sent = in_flight.popleft()
                 try:
-                    completion = self._call(ctx, draw.messages, draw.form.prefill, draw.form.grammar, draw.temperature, draw.seed, draw.form.max_tokens, draw.form.stop)
+                    completion = self._account(ctx, answer, sent)
                 except PromptTooLongError as exc:
                     yield Note(f"{self.label}: {exc}; the prompt does not fit this model")
                     return None

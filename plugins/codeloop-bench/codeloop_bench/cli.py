@@ -7,7 +7,7 @@ from typing import Any, Optional
 
 import typer
 
-from codeloop.cli.common import MODEL_HELP, chosen_model
+from codeloop.cli.common import BASE_URL_HELP, MODEL_HELP, SERVER_SLOTS_HELP, chosen_model, configured_server_slots
 from codeloop.cli.drive import EVENTS_HELP, Driver
 from codeloop.errors import UsageError
 
@@ -24,8 +24,10 @@ def humaneval(
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
     model: Optional[str] = typer.Option(None, "--model", help=MODEL_HELP),
     backend: str = typer.Option("llamacpp", "--backend", help="llamacpp | openai"),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible server, e.g. http://127.0.0.1:8000/v1"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help=BASE_URL_HELP),
     model_name: Optional[str] = typer.Option(None, "--model-name", help="Model name to request from --base-url."),
+    server_slots: Optional[int] = typer.Option(None, "--server-slots", help=SERVER_SLOTS_HELP),
+    jobs: int = typer.Option(1, "--jobs", help="Benchmark tasks run at once (against the --base-url pool; --backend openai only)."),
     events: Optional[str] = typer.Option(None, "--events", help=EVENTS_HELP),
 ) -> None:
     """Run the chosen methods side by side (interleaved per task) and print a table."""
@@ -41,20 +43,23 @@ def humaneval(
         unknown = [m for m in chosen if m not in he.METHODS]
         if unknown or not chosen:
             raise UsageError(f"unknown method(s) {', '.join(unknown) or '(none)'}: choose from {', '.join(he.METHODS)}")
-        if limit < 1 or start < 0 or token_budget < 1:
-            raise UsageError("--limit and --token-budget must be at least 1, --start at least 0")
+        if limit < 1 or start < 0 or token_budget < 1 or jobs < 1:
+            raise UsageError("--limit, --token-budget and --jobs must be at least 1, --start at least 0")
+        if jobs > 1 and backend != "openai":
+            raise UsageError("--jobs runs tasks at once against servers: pass --backend openai --base-url URL[,URL...] (the in-process model answers one request at a time)")
         model_path = chosen_model(model, None) if backend == "llamacpp" else None
         check_backend_options(backend, model_path, base_url)
         problems = _problems(start, limit)
-        model_backend = make_backend(backend, model_path=model_path, base_url=base_url, model_name=model_name)
+        model_backend = make_backend(backend, model_path=model_path, base_url=base_url, model_name=model_name,
+                                     server_slots=configured_server_slots(None, server_slots))
         model_backend.count_tokens("warm up")  # load the model now, so no method's seconds include it
         mode = judge.judge_mode()
         driver.note(f"judge: {mode}")
-        rows = driver.drive(he.bench(problems, chosen, model_backend, call_outputs, judge.judge, token_budget, seed, trace_call))
+        rows = driver.drive(he.bench(problems, chosen, model_backend, call_outputs, judge.judge, token_budget, seed, trace_call, jobs))
         summaries = he.summarize(rows)
         subset = f"HumanEval tasks {start}..{start + len(problems) - 1} ({len(problems)} tasks), backend {backend}"
         payload: dict[str, Any] = {
-            "status": "done", "subset": subset, "judge": mode, "token_budget": token_budget,
+            "status": "done", "subset": subset, "judge": mode, "token_budget": token_budget, "jobs": jobs,
             "summary": [{**asdict(s), "pass_at_1": s.pass_at_1} for s in summaries], "tasks": [asdict(r) for r in rows],
         }
 

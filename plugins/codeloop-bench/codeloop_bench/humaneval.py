@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import statistics
 from collections.abc import Callable, Generator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -94,16 +95,31 @@ def run_task(
 def bench(
     problems: list[dict[str, Any]], methods: list[str], backend: Backend, run_calls: CallRunner,
     judge: Callable[[dict[str, Any], str], bool], token_budget: int, seed: int = 0,
-    tracer: Callable[[str, str, str], str] | None = None,
+    tracer: Callable[[str, str, str], str] | None = None, jobs: int = 1,
 ) -> Generator[TaskFinished, None, list[TaskRow]]:
     """Every method on every task, interleaved per task (so a run cut short still
-    compares the methods side by side); a TaskFinished event after each."""
+    compares the methods side by side); a TaskFinished event after each.
+
+    ``jobs`` > 1 runs that many (task, method) pairs at once in threads (for a pool of
+    servers behind ``backend``); rows and events still come in the same order as with one."""
+    pairs = [(n, problem, method) for n, problem in enumerate(problems, 1) for method in methods]
+
+    def one(pair: tuple[int, dict[str, Any], str]) -> TaskRow:
+        return run_task(pair[1], pair[2], backend, run_calls, judge, token_budget, seed, tracer)
+
     rows = []
-    for n, problem in enumerate(problems, 1):
-        for method in methods:
-            row = run_task(problem, method, backend, run_calls, judge, token_budget, seed, tracer)
+    if jobs <= 1:
+        answers: Iterator[TaskRow] = map(one, pairs)
+    else:
+        workers = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="codeloop-bench")
+        answers = workers.map(one, pairs)  # hands results back in order
+    try:
+        for (n, _, _), row in zip(pairs, answers):
             rows.append(row)
-            yield TaskFinished(n, len(problems), row.task_id, method, row.passed, row.visible, row.completion_tokens, row.seconds)
+            yield TaskFinished(n, len(problems), row.task_id, row.method, row.passed, row.visible, row.completion_tokens, row.seconds)
+    finally:
+        if jobs > 1:  # a run cut short (Ctrl-C) drops the tasks not started yet
+            workers.shutdown(wait=False, cancel_futures=True)
     return rows
 
 
