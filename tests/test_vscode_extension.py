@@ -144,7 +144,9 @@ def test_real_extract_method_preview_name_rename_and_refusal(tmp_path: Path) -> 
     proposed = parse("extract", run_cli(*argv("extract", CHEAP, calc, {"start": 6, "end": 8}), cwd=repo))
     assert proposed["kind"] == "preview" and (proposed["name"], proposed["nameSource"]) == ("compute_r", "fallback")
     renamed = parse("extract", run_cli(*argv("extract", CHEAP, calc, {"start": 6, "end": 8}, "product"), cwd=repo))
-    assert renamed["message"] == "codeloop extracts lines 6-8 of mul into product(a, b). Apply it?"
+    assert renamed["message"] == (
+        "codeloop extracts lines 6-8 of mul into product(a, b) (checked: parses yes, tests none configured). Apply it?"
+    )
     assert snapshot(repo) == before
     assert parse("apply", apply(renamed["patch"]["payload"], repo))["ok"]
     assert "def product(a, b):\n" in (repo / "calc.py").read_text()

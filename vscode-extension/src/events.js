@@ -114,6 +114,7 @@ const STAGE_WORDS = {
   localize: 'localizing the failure',
   cheap: 'trying one-token edits',
   model: 'asking the model',
+  compare: 'comparing the passing patches on probe inputs',
   'final-check': 'checking the winner once more in a fresh copy',
   code: 'writing code',
   plan: 'planning',
@@ -130,10 +131,13 @@ const STAGE_WORDS = {
 function describe(p) {
   if (p.question) return `waiting for your answer: ${p.question}`;
   if (!p.stage) return p.note || 'starting';
-  const words = /** @type {Record<string, string>} */ (STAGE_WORDS)[p.stage] || p.stage;
-  const parts = [p.stage === 'model' && p.round > 0 ? `model round ${p.round}` : words];
+  // fix's model tier is `model`, or `model:<label>` for each model of a --model list.
+  const model = p.stage === 'model' || p.stage.startsWith('model:');
+  const label = p.stage.startsWith('model:') ? ` ${p.stage.slice('model:'.length)}` : '';
+  const words = /** @type {Record<string, string>} */ (STAGE_WORDS)[model ? 'model' : p.stage] || p.stage;
+  const parts = [model && p.round > 0 ? `model${label} round ${p.round}` : model && label ? `${words}${label}` : words];
   if (p.tried || p.total) parts.push(`${p.tried}${p.total ? `/${p.total}` : ''} tried, ${p.passed} passed`);
-  if (p.tokensPerSecond && (p.stage === 'model' || p.command === 'generate')) parts.push(`${p.tokensPerSecond.toFixed(1)} tok/s`);
+  if (p.tokensPerSecond && (model || p.command === 'generate')) parts.push(`${p.tokensPerSecond.toFixed(1)} tok/s`);
   if (p.stage === 'tests' && p.detail) parts.push(p.detail);
   return parts.join(' · ');
 }
@@ -170,6 +174,8 @@ function formatEvent(e) {
       return `${t} ${e.stage}: ${e.tried}/${e.total} tried, ${e.passed} passed`;
     case 'RoundFinished':
       return `${t} round ${e.round} done: ${e.tried} tried, ${e.passed} passed`;
+    case 'PatchesCompared':
+      return `${t} compared ${e.patches} plausible patch(es): ${e.behaviours} behaviour(s) on ${e.inputs} input(s); chose ${e.chosen} (confidence ${Number(e.confidence || 0).toFixed(2)})`;
     case 'Note':
       return `${t} note: ${e.message}`;
     case 'ModelFailed':

@@ -151,9 +151,12 @@ function extractResult(out) {
   if (json.status === 'extracted' && patch) {
     const params = Array.isArray(json.params) ? json.params.join(', ') : '';
     const lines = Array.isArray(json.lines) ? ` lines ${json.lines[0]}-${json.lines[1]} of ${json.function}` : '';
+    // What the CLI checked in its copy (tests run only when the project configures them).
+    const checked = json.verified && typeof json.verified === 'object'
+      ? ` (checked: ${Object.entries(json.verified).map(([k, v]) => `${k} ${v}`).join(', ')})` : '';
     return {
       kind: 'preview', patch, diff: String(json.diff || ''), name: String(json.name), nameSource: String(json.name_source || ''),
-      message: `codeloop extracts${lines} into ${json.name}(${params}). Apply it?`,
+      message: `codeloop extracts${lines} into ${json.name}(${params})${checked}. Apply it?`,
     };
   }
   return { kind: 'error', message: String(json.message || noResultText(out)) };
@@ -261,10 +264,14 @@ function mapResult(out) {
   return { ok: true, text: [...head, ...body, ''].join('\n') };
 }
 
-/** A --focus the CLI rejected (not a source file of the repo): worth one retry without it. */
+/**
+ * A map run with --focus (the active file) that the CLI refused as bad input, e.g. a file that
+ * is not a source file of the repo: worth one retry without it. Only the exit status and the
+ * JSON's status decide (its message is for people); a retry that fails again shows its reason.
+ */
 function focusRejected(/** @type {Outcome} */ out) {
   const json = payloadOf(out);
-  return out.code === EXIT.usage && !!json && /--focus/.test(String(json.message || ''));
+  return out.code === EXIT.usage && !!json && json.status === 'error';
 }
 
 /**

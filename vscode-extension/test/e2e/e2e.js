@@ -182,16 +182,19 @@ async function review(page) {
   await waitForProblem(page, 'reslt');
   await goToLine(page, 5);
   await page.keyboard.press('End');
-  await shoot(page, 'review.png');
-  // The finding's quick fix, saved.
+  // The finding's quick fix, chosen with the keyboard (the widget's pointer block eats clicks), saved.
   await page.keyboard.press('Control+.');
-  const action = page.locator('.action-widget .monaco-list-row', { hasText: 'codeloop: replace with' }).first();
+  const action = page.locator('.action-widget .monaco-list-row.action', { hasText: 'codeloop: replace with "return result"' }).first();
   await action.waitFor({ timeout: UI_MS });
-  await action.click();
+  await shoot(page, 'review.png');
+  const focused = page.locator('.action-widget .monaco-list-row.action.focused', { hasText: 'codeloop: replace with' });
+  for (let i = 0; i < 5 && !(await focused.count()); i++) await page.keyboard.press('ArrowDown');
+  check(await focused.count(), 'the quick fix is not in the action list');
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => !document.querySelector('.action-widget .monaco-list-row.action'), null, { timeout: UI_MS });
   lap('quick fix applied');
   await page.keyboard.press('Control+S');
-  await page.waitForTimeout(500);
-  check(disk('util.py').includes('    return result\n'), 'util.py on disk does not have the quick fix');
+  await waitForDisk('util.py', (text) => text.includes('    return result\n'), 'util.py on disk does not have the quick fix');
   check(!(await page.locator('.markers-panel .monaco-list-row', { hasText: 'reslt' }).count()), 'the fixed finding is still in Problems');
   // A new slip, saved: the file is reviewed again on save, with no command run.
   await page.keyboard.press('End');
@@ -200,7 +203,17 @@ async function review(page) {
   await waitForProblem(page, 'resultx');
   await page.keyboard.press('Backspace');
   await page.keyboard.press('Control+S');
+  await waitForDisk('util.py', (text) => text.includes('    return result\n'), 'util.py on disk still has the slip after Backspace and save');
   lap('disk: util.py fixed; a new slip was reviewed on save');
+}
+
+/** Saving goes through the browser and the server: give the file a few seconds to land. */
+async function waitForDisk(file, ok, message) {
+  const deadline = Date.now() + UI_MS;
+  while (!ok(disk(file))) {
+    if (Date.now() > deadline) throw new Error(message);
+    await new Promise((done) => setTimeout(done, 250));
+  }
 }
 
 async function waitForProblem(page, text) {

@@ -8,6 +8,7 @@
 #   CODELOOP_BIN        folder holding the codeloop executable and the python with pytest
 #                       (default: where `codeloop` on PATH lives, e.g. the activated venv's bin)
 #   CODELOOP_E2E_PORT   port of the code-server (default 8097)
+#   CODELOOP_E2E_VSIX   the .vsix to test (default: packaged now by build-vsix.sh)
 # Screenshots (one per command) go to test/e2e/output/ (git-ignored), logs to a temp folder.
 set -euo pipefail
 start=$(date +%s.%N)
@@ -66,7 +67,8 @@ git -C "$WS" add -A
 git -C "$WS" -c user.name=e2e -c user.email=e2e@codeloop.invalid commit -qm "buggy add, a stub"
 sed -i 's/return result/return reslt/' "$WS/util.py"
 
-VSIX=$("$EXT/build-vsix.sh")
+VSIX=${CODELOOP_E2E_VSIX:-$("$EXT/build-vsix.sh")}
+[ -f "$VSIX" ] || { echo "E2E FAILED: no .vsix at '$VSIX'" >&2; exit 2; }
 XDG_CONFIG_HOME=$DATA/xdg "$CS" --user-data-dir "$DATA/user" --extensions-dir "$DATA/ext" --install-extension "$VSIX" >&2
 
 # The extension host inherits the server's environment: that is how it finds codeloop (and the

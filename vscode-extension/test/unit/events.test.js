@@ -86,6 +86,18 @@ test('model rounds: round number, candidates of the round and tokens per second'
   assert.equal(ev.describe(p), 'model round 2 · 2/4 tried, 1 passed · 12.0 tok/s', 'unknown events change nothing');
 });
 
+test("fix's later stages in words: comparing patches, each model of a --model list", () => {
+  /** @param {Record<string, any>} fields @returns {import('../../src/events').CliEvent} */
+  const e = (fields) => ({ v: 1, command: 'fix', event: '', t: 1, ...fields });
+  let p = ev.advance(ev.initialProgress('fix'), e({ event: 'StageStarted', stage: 'compare', detail: '2 plausible patch(es)' }));
+  assert.equal(ev.describe(p), 'comparing the passing patches on probe inputs');
+  p = ev.advance(p, e({ event: 'RoundStarted', round: 1, stage: 'model:qwen2.5-coder-0.5b' }));
+  p = ev.advance(p, e({ event: 'CandidatesSampled', round: 1, count: 2, completion_tokens: 40, seconds: 10, tokens_per_second: 4 }));
+  assert.equal(ev.describe(p), 'model qwen2.5-coder-0.5b round 1 · 0/2 tried, 0 passed · 4.0 tok/s');
+  const line = ev.formatEvent(e({ event: 'PatchesCompared', t: 80.4, patches: 2, behaviours: 1, inputs: 12, chosen: "line 2: '-' -> '+'", confidence: 1, disagreements: [] }));
+  assert.equal(line, "[  80.4s] compared 2 plausible patch(es): 1 behaviour(s) on 12 input(s); chose line 2: '-' -> '+' (confidence 1.00)");
+});
+
 test('every recorded event reads as one line for the output channel', () => {
   const lines = parseAll(fixture('fix-dry-run.events.jsonl')).map(ev.formatEvent);
   assert.ok(lines.every((l) => !l.includes('\n')));

@@ -45,3 +45,11 @@ test('publisher and repository are set (vsce refuses to package without them), n
   assert.match(manifest.repository.url, /^https:\/\/github\.com\/[\w.-]+\/[\w.-]+\.git$/);
   assert.doesNotMatch(JSON.stringify(manifest), /OWNER|TODO|example\.com/);
 });
+
+test("only run.js touches the CLI's stderr (to split events from text); nothing reads its text", () => {
+  const all = [...glueFiles, ...['cli', 'events', 'results', 'source', 'debounce'].map((m) => `src/${m}.js`)];
+  for (const f of all) {
+    const code = fs.readFileSync(path.join(root, f), 'utf8').split('\n').filter((l) => !/^\s*(\/\/|\*|\/\*\*)/.test(l)).join('\n');
+    assert.doesNotMatch(code, /\.stderr\b/, f);
+  }
+});

@@ -72,7 +72,7 @@ test('extract-method --dry-run: the proposed name and where it came from; a refu
   assert.ok(res.kind === 'preview');
   assert.equal(res.name, 'compute_r');
   assert.equal(res.nameSource, 'fallback');
-  assert.equal(res.message, 'codeloop extracts lines 6-8 of mul into compute_r(a, b). Apply it?');
+  assert.equal(res.message, 'codeloop extracts lines 6-8 of mul into compute_r(a, b) (checked: parses yes, tests none configured). Apply it?');
   const refused = r.extractResult(out(1, { status: 'error', message: 'refused: line 1 is the def line of mul; calc.py is unchanged' }));
   assert.deepEqual(refused, { kind: 'error', message: 'refused: line 1 is the def line of mul; calc.py is unchanged' });
 });
@@ -145,5 +145,6 @@ test('map: files by rank with their signatures; a rejected --focus is worth a re
   assert.ok(res.ok);
   assert.equal(res.text, '# codeloop map of /r\n# focus: calc.py; 40/1024 tokens\n\ncalc.py:\n      1  def add(a, b):\n');
   assert.equal(r.focusRejected(out(2, { status: 'error', message: '--focus README.md: not a source file of the repository' })), true);
-  assert.equal(r.focusRejected(out(2, { status: 'error', message: '--tokens must be positive' })), false);
+  assert.equal(r.focusRejected(out(1, { status: 'error', message: 'not a git repository' })), false, 'refused, not bad input: no retry');
+  assert.equal(r.focusRejected(out(0, map)), false);
 });
