@@ -1,0 +1,323 @@
+"""Capability refusal: a candidate may not give the code it rewrites powers it did not use.
+
+A candidate is an untrusted program (a mutant, or a model's answer) that will run in the
+user's test environment and, if it passes, be applied to the user's code. Passing the
+tests is not enough: a patch that exits the process, skips the test, patches pytest or
+reads a file can "pass" without fixing anything. So before a Python candidate runs, the
+functions it changes are compared with the originals by what they can *do*
+(capabilities read off the AST), and a candidate whose changed code does something its
+original did not is refused with the reason.
+
+Only what is NEW is refused: a function that already used ``os`` may keep using it, and
+a bug fix almost never needs a power the buggy code lacked. Capabilities are coarse on
+purpose (names, attributes, imports): the check must be cheap enough to run on every
+mutant, and a false refusal costs one candidate while a miss may cost the user's tree.
+
+The size bound: the changed functions may grow to ``SIZE_FACTOR`` times their original
+size plus ``SIZE_SLACK`` bytes (a rewrite that adds a guard or a loop fits easily; a
+4 MiB string literal does not).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+SIZE_FACTOR = 3
+SIZE_SLACK = 1024  # bytes
+
+# Modules whose use is a capability in itself (processes, files, the interpreter, the
+# network, native code, signals, other modules' code).
+POWERFUL_MODULES = frozenset({
+    "os", "sys", "subprocess", "socket", "ctypes", "shutil", "signal", "builtins", "importlib",
+    "multiprocessing", "threading", "_thread", "pty", "fcntl", "resource", "gc", "inspect", "pathlib",
+    "io", "tempfile", "glob", "urllib", "http", "ssl", "select", "selectors", "asyncio", "pickle",
+    "marshal", "shelve", "code", "codeop", "runpy", "atexit", "faulthandler", "mmap", "posix", "nt",
+    "requests", "httpx", "zipimport", "webbrowser", "ftplib", "smtplib", "telnetlib",
+})
+TEST_MODULES = frozenset({"pytest", "_pytest", "unittest", "doctest", "conftest", "hypothesis", "nose"})
+EXEC_NAMES = frozenset({"exec", "eval", "compile", "__import__", "breakpoint"})
+EXIT_NAMES = frozenset({"exit", "quit", "SystemExit", "KeyboardInterrupt", "GeneratorExit"})
+EXIT_ATTRS = frozenset({"_exit", "exit", "abort", "kill", "killpg", "raise_signal"})
+FILE_NAMES = frozenset({"open", "input"})
+# pathlib's (and file objects') reading and writing methods; str.replace is not here.
+FILE_ATTRS = frozenset({
+    "write_text", "write_bytes", "read_text", "read_bytes", "open", "unlink", "rmdir", "mkdir",
+    "touch", "chmod", "symlink_to", "hardlink_to", "rename", "fdopen", "makedirs", "removedirs",
+})
+GLOBALS_NAMES = frozenset({"globals", "vars"})  # setattr/delattr: only on a module (see _walk)
+# Dunders that reach the interpreter's internals from any object.
+ESCAPE_ATTRS = frozenset({
+    "__builtins__", "__globals__", "__subclasses__", "__code__", "__closure__", "__import__",
+    "__loader__", "__spec__", "__dict__", "__getattribute__", "__reduce__", "__reduce_ex__",
+    "f_globals", "f_locals", "f_back", "gi_frame", "tb_frame",
+})
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """Why a candidate is refused before it runs."""
+
+    capability: str  # e.g. "process exit", "import pytest", "file I/O", "size", "syntax"
+    evidence: str = ""  # where, e.g. "in add: os._exit (line 3)"
+    message: str = ""  # the whole reason, when "adds CAPABILITY (EVIDENCE)" does not read well
+
+    def __str__(self) -> str:
+        if self.message:
+            return self.message
+        return f"adds {self.capability}" + (f" ({self.evidence})" if self.evidence else "")
+
+
+Capabilities = dict[str, str]  # capability -> its first evidence
+_Add = Callable[[str, str, ast.AST], None]
+
+
+@dataclass
+class _Unit:
+    """A function (with what is nested in it) or the module's own code outside functions."""
+
+    key: str  # qualname ("Cls.method", "f", "f#2" for a redefinition) or "<module>"
+    nodes: list[ast.AST]
+    signature: str  # ast.dump: equal when only formatting or comments differ
+    size: int  # bytes of source
+
+
+@dataclass
+class _Module:
+    units: dict[str, _Unit]
+    aliases: dict[str, str]  # module-level name -> the module it is bound to by an import
+    helpers: dict[str, Capabilities] = field(default_factory=dict)  # module-level name -> what using it does
+
+
+def refusal(before: str, after: str, test_modules: Iterable[str] = ()) -> Refusal | None:
+    """Why ``after`` (a candidate's Python file) may not run in place of ``before``, or None.
+
+    ``test_modules``: module names of the project's test files (``test_calc``); a
+    candidate that names them reaches for the tests that judge it."""
+    old = _analysed(before)
+    if old is None:
+        return None  # the original does not parse here (newer syntax?): nothing to compare with
+    try:
+        new_tree = ast.parse(after)
+    except (SyntaxError, ValueError):
+        return Refusal("syntax", "", "the file no longer parses as Python")
+    new = _analyse(after, new_tree)
+    tests = frozenset(test_modules) | TEST_MODULES
+    changed_old = [u for k, u in old.units.items() if k not in new.units or new.units[k].signature != u.signature]
+    changed_new = [u for k, u in new.units.items() if k not in old.units or old.units[k].signature != u.signature]
+    if not changed_new:
+        return None
+    old_size, new_size = sum(u.size for u in changed_old), sum(u.size for u in changed_new)
+    if new_size > SIZE_FACTOR * old_size + SIZE_SLACK:
+        what = ", ".join(u.key for u in changed_new[:3])
+        return Refusal(
+            "size", f"{what}: {new_size} bytes for {old_size}",
+            f"the patch is far larger than the code it replaces ({what}: {new_size} bytes for {old_size}; "
+            f"the bound is {SIZE_FACTOR}x + {SIZE_SLACK} bytes)",
+        )
+    region: Capabilities = {}  # what the replaced code could do: a new helper may do that too
+    for unit in changed_old:
+        region.update(_capabilities(unit, old, tests))
+    for unit in changed_new:
+        had = _capabilities(old.units[unit.key], old, tests) if unit.key in old.units else region
+        for capability, evidence in _capabilities(unit, new, tests).items():
+            if capability not in had:
+                return Refusal(capability, f"in {unit.key}: {evidence}")
+    return None
+
+
+@functools.lru_cache(maxsize=64)
+def _analysed(source: str) -> _Module | None:
+    """The original's analysis (the same file is compared with many candidates)."""
+    try:
+        return _analyse(source, ast.parse(source))
+    except (SyntaxError, ValueError):
+        return None
+
+
+def _analyse(source: str, tree: ast.Module) -> _Module:
+    lines = source.splitlines(keepends=True)
+    units: dict[str, _Unit] = {}
+    functions: list[ast.AST] = []
+    module_parts: list[ast.AST] = []
+    class_names: list[str] = []  # part of the module's signature: a renamed class is a change
+
+    def size_of(node: ast.AST) -> int:
+        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])  # type: ignore[attr-defined]
+        return len("".join(lines[first - 1 : node.end_lineno]).encode("utf-8", "surrogateescape"))  # type: ignore[attr-defined]
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                key = prefix + stmt.name
+                n = 2
+                while key in units:
+                    key, n = f"{prefix}{stmt.name}#{n}", n + 1
+                units[key] = _Unit(key, [stmt], ast.dump(stmt), size_of(stmt))
+                functions.append(stmt)
+            elif isinstance(stmt, ast.ClassDef):
+                module_parts.extend([*stmt.decorator_list, *stmt.bases, *stmt.keywords])
+                class_names.append(prefix + stmt.name)
+                visit(stmt.body, f"{prefix}{stmt.name}.")
+            else:
+                module_parts.append(stmt)
+
+    visit(tree.body, "")
+    rest = len(source.encode("utf-8", "surrogateescape")) - sum(u.size for u in units.values())
+    units["<module>"] = _Unit("<module>", module_parts, "\n".join([*class_names, *(ast.dump(p) for p in module_parts)]), max(0, rest))
+    aliases: dict[str, str] = {}
+    for stmt in tree.body:
+        for bound, root in _imported(stmt):
+            aliases[bound] = root
+    analysed = _Module(units, aliases)
+    _resolve_helpers(analysed, tree)
+    return analysed
+
+
+def _imported(node: ast.AST) -> Iterator[tuple[str, str]]:
+    """(bound name, root module) of an import statement."""
+    if isinstance(node, ast.Import):
+        for alias in node.names:
+            yield (alias.asname or alias.name.split(".")[0]), alias.name.split(".")[0]
+    elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+        for alias in node.names:
+            yield (alias.asname or alias.name), node.module.split(".")[0]
+
+
+def _resolve_helpers(module: _Module, tree: ast.Module) -> None:
+    """What calling a module-level function or using a module-level value can do,
+    through other helpers too (a fixpoint: each pass may reveal one more level)."""
+    sources: dict[str, list[ast.AST]] = {}
+    for stmt in tree.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            sources.setdefault(stmt.name, []).append(stmt)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for part in ast.walk(target):
+                    if isinstance(part, ast.Name):
+                        sources.setdefault(part.id, []).append(stmt.value)
+    for _ in range(len(sources) + 1):
+        changed = False
+        for name, nodes in sources.items():
+            found: Capabilities = {}
+            for node in nodes:
+                found.update(_walk([node], module, TEST_MODULES))
+            if found.keys() - module.helpers.get(name, {}).keys():
+                module.helpers[name] = {**found, **module.helpers.get(name, {})}
+                changed = True
+        if not changed:
+            break
+
+
+def _capabilities(unit: _Unit, module: _Module, tests: frozenset[str]) -> Capabilities:
+    return _walk(unit.nodes, module, tests, own=unit.key)
+
+
+def _bound_locally(nodes: list[ast.AST]) -> set[str]:
+    """Names the code binds itself (parameters, assignments, loop targets): a local
+    ``path`` is not ``from os import path``."""
+    bound: set[str] = set()
+    for root in nodes:
+        for node in ast.walk(root):
+            if isinstance(node, ast.arg):
+                bound.add(node.arg)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+                bound.add(node.id)
+    return bound
+
+
+def _walk(nodes: list[ast.AST], module: _Module, tests: frozenset[str], own: str = "") -> Capabilities:
+    found: Capabilities = {}
+    local = _bound_locally(nodes) if own != "<module>" else set()
+
+    def add(capability: str, evidence: str, node: ast.AST) -> None:
+        line = getattr(node, "lineno", None)
+        found.setdefault(capability, evidence + (f" (line {line})" if line else ""))
+
+    def module_of(node: ast.expr) -> str | None:
+        """The module a name (or the root of an attribute chain) stands for."""
+        while isinstance(node, ast.Attribute):
+            node = node.value
+        if not isinstance(node, ast.Name) or node.id in local:
+            return None
+        if node.id in module.aliases:
+            return module.aliases[node.id]
+        return node.id if node.id in POWERFUL_MODULES | tests else None
+
+    for root in nodes:
+        for node in ast.walk(root):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [m for _, m in _imported(node)] or ["a relative module"]
+                for name in names:
+                    add(f"import {name}", f"import of {name}", node)
+            elif isinstance(node, ast.Global):
+                add("module globals", "a global statement", node)
+            elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
+                _name(node, module, tests, add)
+            elif isinstance(node, ast.Attribute):
+                _attribute(node, module_of(node.value), tests, add)
+                if isinstance(node.ctx, (ast.Store, ast.Del)) and module_of(node.value) is not None:
+                    add("module attribute change", f"assigns {ast.unparse(node)}", node)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("setattr", "delattr"):
+                if node.args and module_of(node.args[0]) is not None and isinstance(node.args[0], ast.Name):
+                    add("module attribute change", f"{node.func.id} on {ast.unparse(node.args[0])}", node)
+            elif isinstance(node, ast.Constant) and isinstance(node.value, str):
+                _string(node, tests, add)
+    return found
+
+
+def _name(node: ast.Name, module: _Module, tests: frozenset[str], add: _Add) -> None:
+    name = node.id
+    root = module.aliases.get(name, name)
+    if name in EXEC_NAMES:
+        add("dynamic import" if name == "__import__" else "exec/eval/compile", f"{name}", node)
+    elif name in EXIT_NAMES:
+        add("process exit", name, node)
+    elif name in FILE_NAMES:
+        add("file I/O", f"{name}()", node)
+    elif name in GLOBALS_NAMES:
+        add("module globals", f"{name}()", node)
+    elif name == "__builtins__":
+        add("builtins access", name, node)
+    if root in tests or name in tests:
+        add("pytest or the test modules", name if root == name else f"{name} (from {root})", node)
+    elif root in POWERFUL_MODULES:
+        add(f"{root} access", name if root == name else f"{name} (from {root})", node)
+        if name != root and name in EXIT_ATTRS:
+            add("process exit", f"{name} (from {root})", node)
+    for capability, evidence in module.helpers.get(name, {}).items():
+        add(capability, f"through {name}: {evidence}", node)
+
+
+def _attribute(node: ast.Attribute, root: str | None, tests: frozenset[str], add: _Add) -> None:
+    attr = node.attr
+    where = _dotted(node)
+    if root in POWERFUL_MODULES and attr in EXIT_ATTRS:
+        add("process exit", where, node)
+    if attr in FILE_ATTRS:
+        add("file I/O", where, node)
+    if attr in ESCAPE_ATTRS:
+        add("interpreter internals", where, node)
+    if attr in tests:
+        add("pytest or the test modules", where, node)
+
+
+def _string(node: ast.Constant, tests: frozenset[str], add: _Add) -> None:
+    text = str(node.value)[:400]
+    for name in tests:
+        named = text == name or f"{name}.py" in text or (name in ("pytest", "_pytest", "conftest") and name in text)
+        if named:
+            add("pytest or the test modules", repr(text[:40]), node)
+            return
+    if text in ESCAPE_ATTRS or text in EXEC_NAMES:  # getattr(obj, "__globals__"), getattr(builtins, "eval")
+        add("interpreter internals", f"the string {text!r}", node)
+
+
+def _dotted(node: ast.expr) -> str:
+    try:
+        return ast.unparse(node)[:60]
+    except Exception:  # unparse of a hand-made node; the evidence is only for the message
+        return getattr(node, "attr", "?")
