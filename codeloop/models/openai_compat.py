@@ -11,12 +11,14 @@ budget: DeadlinePassed) and caps max_tokens by the rate measured on earlier answ
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import time
 from typing import Any
 
 from codeloop.errors import UsageError
-from codeloop.models.base import Completion, CompletionRequest, DeadlinePassed
+from codeloop.models.base import Completion, CompletionRequest, DeadlinePassed, MalformedAnswer
 
 _RETRIABLE = {408, 409, 429, 500, 502, 503, 504}
 
@@ -70,9 +72,13 @@ class OpenAIBackend:
                 )
                 if response.status_code in _RETRIABLE and attempt < self.retries:
                     last = RuntimeError(f"HTTP {response.status_code}")
+                elif response.status_code >= 400:
+                    tries = f" after {attempt + 1} tries" if attempt else ""
+                    raise MalformedAnswer(f"{self.base_url}{path} answered HTTP {response.status_code}{tries}{_hint(response.status_code)}")
                 else:
-                    response.raise_for_status()
-                    return response.json()  # type: ignore[no-any-return]
+                    return _json_object(response.content)
+            except httpx.DecodingError as exc:  # a body its Content-Encoding cannot undo
+                raise MalformedAnswer(f"the server's answer cannot be decoded ({exc})") from None
             except (httpx.TransportError, httpx.TimeoutException) as exc:
                 last = exc
                 if deadline is not None and time.monotonic() >= deadline:
@@ -85,7 +91,7 @@ class OpenAIBackend:
                 f"cannot reach the model server at {self.base_url} ({type(last).__name__}) after {self.retries + 1} tries: "
                 "start it or pass the right --base-url"
             )
-        raise ConnectionError(f"{self.base_url}{path} failed after {self.retries + 1} tries: {last}")
+        raise MalformedAnswer(f"{self.base_url}{path} answered {last} after {self.retries + 1} tries{_hint(_status(last))}")
 
     def complete(self, request: CompletionRequest) -> Completion:
         messages = [{"role": m.role, "content": m.content} for m in request.messages]
@@ -122,16 +128,15 @@ class OpenAIBackend:
             body["seed"] = request.seed + i
             body["max_tokens"] = self._max_tokens(request)
             data = self._post("/chat/completions", body, request.deadline)
-            choice = data["choices"][0]
-            text = choice["message"].get("content") or ""
+            text, finish_reason = _choice(data)
             if request.prefill and text.startswith(request.prefill):
                 text = text[len(request.prefill) :]
             result.texts.append(text)
-            result.finish_reasons.append(choice.get("finish_reason") or "")
-            usage = data.get("usage") or {}
-            result.prompt_tokens = int(usage.get("prompt_tokens", 0))
-            result.prompt_tokens_evaluated += int(usage.get("prompt_tokens", 0))
-            result.completion_tokens += int(usage.get("completion_tokens", 0))
+            result.finish_reasons.append(finish_reason)
+            prompt_tokens, completion_tokens = _usage(data)
+            result.prompt_tokens = prompt_tokens
+            result.prompt_tokens_evaluated += prompt_tokens
+            result.completion_tokens += completion_tokens
         result.seconds = time.perf_counter() - started
         if result.completion_tokens and result.seconds > 0:
             self.tokens_per_second = result.completion_tokens / result.seconds
@@ -143,3 +148,71 @@ class OpenAIBackend:
             return request.max_tokens
         left = max(0.0, request.deadline - time.monotonic())
         return max(1, min(request.max_tokens, int(left * self.tokens_per_second)))
+
+
+# -- answers are untrusted input: anything unexpected is a MalformedAnswer, never a crash --
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _status(error: Exception | None) -> int:
+    match = re.fullmatch(r"HTTP (\d+)", str(error))
+    return int(match.group(1)) if match else 0
+
+
+def _hint(status: int) -> str:
+    if status in (401, 403):
+        return ": check the API key (--api-key-env)"
+    if status == 404:
+        return ": check --base-url and --model-name"
+    if status == 429:
+        return ": the server is rate-limiting; try again later or lower --samples"
+    return ""
+
+
+def _json_object(content: bytes) -> dict[str, Any]:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedAnswer(f"the server's answer is not UTF-8 (byte {exc.start})") from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        shown = " ".join(text[:60].split())
+        raise MalformedAnswer(f"the server's answer is not JSON ({len(content)} bytes: {shown!r})") from None
+    if not isinstance(data, dict):
+        raise MalformedAnswer(f"the server's answer is JSON but not an object ({type(data).__name__})")
+    return data
+
+
+def _choice(data: dict[str, Any]) -> tuple[str, str]:
+    """(the first choice's text, its finish reason)."""
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices:
+        error = data.get("error")
+        why = f": {str(error.get('message', error) if isinstance(error, dict) else error)[:120]}" if error else ""
+        raise MalformedAnswer(f"the server's answer has no choices{why}")
+    choice = choices[0]
+    message = choice.get("message") if isinstance(choice, dict) else None
+    if not isinstance(message, dict):
+        raise MalformedAnswer("the server's answer has a choice without a message")
+    text = message.get("content") or ""
+    if not isinstance(text, str):
+        raise MalformedAnswer(f"the answer's content is not text ({type(text).__name__})")
+    if _SURROGATE.search(text):
+        # JSON may escape lone surrogates (\ud800); such text cannot be written as UTF-8
+        # and, inside codeloop, would stand for raw bytes of a non-UTF-8 file.
+        raise MalformedAnswer("the answer's text holds a lone surrogate (not valid Unicode)")
+    reason = choice.get("finish_reason")
+    return text, reason if isinstance(reason, str) else ""
+
+
+def _usage(data: dict[str, Any]) -> tuple[int, int]:
+    usage = data.get("usage")
+    if not isinstance(usage, dict):
+        return 0, 0
+
+    def count(key: str) -> int:
+        value = usage.get(key, 0)
+        return max(0, int(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) < 1e12 else 0
+
+    return count("prompt_tokens"), count("completion_tokens")
