@@ -99,12 +99,22 @@ def refusal(before: str, after: str, test_modules: Iterable[str] = ()) -> Refusa
     old = _analysed(before)
     if old is None:
         return None  # the original does not parse here (newer syntax?): nothing to compare with
+    growth = len(after) - len(before)
+    if growth > (SIZE_FACTOR - 1) * len(before) + SIZE_SLACK:  # past any function's bound: no need to parse it
+        return Refusal("size", "", f"the patch is far larger than the code it replaces (the file grows by {growth} characters)")
     try:
-        new_tree = ast.parse(after)
-    except (SyntaxError, ValueError):
+        new = _analyse(after, ast.parse(after))
+    except (SyntaxError, ValueError, MemoryError):  # ValueError: a NUL byte or a lone surrogate
         return Refusal("syntax", "", "the file no longer parses as Python")
-    new = _analyse(after, new_tree)
-    tests = frozenset(test_modules) | TEST_MODULES
+    except RecursionError:
+        return Refusal("nesting", "", "the code is nested too deeply to check")
+    try:
+        return _compare(old, new, frozenset(test_modules) | TEST_MODULES)
+    except RecursionError:  # ast.dump and friends recurse: a chain of 10,000 + is code no fix needs
+        return Refusal("nesting", "", "the code is nested too deeply to check")
+
+
+def _compare(old: _Module, new: _Module, tests: frozenset[str]) -> Refusal | None:
     changed_old = [u for k, u in old.units.items() if k not in new.units or new.units[k].signature != u.signature]
     changed_new = [u for k, u in new.units.items() if k not in old.units or old.units[k].signature != u.signature]
     if not changed_new:
@@ -133,7 +143,7 @@ def _analysed(source: str) -> _Module | None:
     """The original's analysis (the same file is compared with many candidates)."""
     try:
         return _analyse(source, ast.parse(source))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 

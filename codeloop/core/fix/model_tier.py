@@ -416,7 +416,7 @@ def _normalized(source: str) -> str:
 
     try:
         return ast.dump(ast.parse(source))
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return source
 
 
