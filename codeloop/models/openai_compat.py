@@ -17,6 +17,7 @@ import re
 import time
 from typing import Any
 
+from codeloop.core.redact import Redactor
 from codeloop.errors import UsageError
 from codeloop.models.base import Completion, CompletionRequest, DeadlinePassed, MalformedAnswer
 
@@ -45,6 +46,7 @@ class OpenAIBackend:
         self.retries = retries
         self._context_size = context_size
         self.tokens_per_second = 0.0  # measured on earlier answers (prompt time included)
+        self._redactor = Redactor()
 
     @property
     def context_size(self) -> int:
@@ -94,14 +96,23 @@ class OpenAIBackend:
         raise MalformedAnswer(f"{self.base_url}{path} answered {last} after {self.retries + 1} tries{_hint(_status(last))}")
 
     def complete(self, request: CompletionRequest) -> Completion:
-        messages = [{"role": m.role, "content": m.content} for m in request.messages]
-        if request.prefill:
+        # Secret-looking values never leave the machine (core/redact.py): they go out as
+        # placeholders and come back as themselves. A grammar is built from the same code
+        # one character per rule, where no placeholder can stand in: with a secret in the
+        # prompt, the request goes without its grammar (answers are parsed defensively).
+        contents = [self._redactor.redact(m.content) for m in request.messages]
+        prefill = self._redactor.redact(request.prefill)
+        redacted = contents != [m.content for m in request.messages] or prefill != request.prefill
+        redacted = redacted or self._redactor.redact(request.grammar or "") != (request.grammar or "")
+        grammar = None if redacted else request.grammar
+        messages = [{"role": m.role, "content": content} for m, content in zip(request.messages, contents)]
+        if prefill:
             # With a grammar the answer is forced to be the continuation itself; without
             # one, ask for the whole code starting with the prefill (parsed either way).
-            ask = "Write only the code that continues it" if request.grammar else "Start your answer with"
+            ask = "Write only the code that continues it" if grammar else "Start your answer with"
             messages[-1] = {
                 "role": messages[-1]["role"],
-                "content": messages[-1]["content"] + f"\n\n{ask}:\n{request.prefill}",
+                "content": messages[-1]["content"] + f"\n\n{ask}:\n{prefill}",
             }
         body: dict[str, Any] = {
             "model": self.model_name,
@@ -112,9 +123,9 @@ class OpenAIBackend:
             "seed": request.seed,
         }
         if request.stop:
-            body["stop"] = list(request.stop)
-        if request.grammar:
-            body["grammar"] = request.grammar  # llama.cpp's server honours GBNF; others ignore it
+            body["stop"] = [self._redactor.redact(stop) for stop in request.stop]
+        if grammar:
+            body["grammar"] = grammar  # llama.cpp's server honours GBNF; others ignore it
         if request.json_schema is not None:
             body["response_format"] = {
                 "type": "json_object",
@@ -129,6 +140,7 @@ class OpenAIBackend:
             body["max_tokens"] = self._max_tokens(request)
             data = self._post("/chat/completions", body, request.deadline)
             text, finish_reason = _choice(data)
+            text = self._redactor.restore(text)
             if request.prefill and text.startswith(request.prefill):
                 text = text[len(request.prefill) :]
             result.texts.append(text)
