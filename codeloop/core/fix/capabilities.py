@@ -80,7 +80,7 @@ class _Unit:
 
     key: str  # qualname ("Cls.method", "f", "f#2" for a redefinition) or "<module>"
     nodes: list[ast.AST]
-    signature: str  # ast.dump: equal when only formatting or comments differ
+    signature: str  # its source text (a formatting change is a change that adds nothing)
     size: int  # bytes of source
 
 
@@ -88,7 +88,10 @@ class _Unit:
 class _Module:
     units: dict[str, _Unit]
     aliases: dict[str, str]  # module-level name -> the module it is bound to by an import
-    helpers: dict[str, Capabilities] = field(default_factory=dict)  # module-level name -> what using it does
+    sources: dict[str, list[ast.AST]]  # module-level name -> its def, or the values assigned to it
+    # name -> (what its own code does, the module-level names it uses): filled on demand,
+    # so a candidate costs a parse and a walk of what it changed and what that reaches.
+    direct: dict[str, tuple[Capabilities, set[str]]] = field(default_factory=dict)
 
 
 def refusal(before: str, after: str, test_modules: Iterable[str] = ()) -> Refusal | None:
@@ -150,13 +153,8 @@ def _analysed(source: str) -> _Module | None:
 def _analyse(source: str, tree: ast.Module) -> _Module:
     lines = source.splitlines(keepends=True)
     units: dict[str, _Unit] = {}
-    functions: list[ast.AST] = []
     module_parts: list[ast.AST] = []
-    class_names: list[str] = []  # part of the module's signature: a renamed class is a change
-
-    def size_of(node: ast.AST) -> int:
-        first = min([node.lineno] + [d.lineno for d in getattr(node, "decorator_list", [])])  # type: ignore[attr-defined]
-        return len("".join(lines[first - 1 : node.end_lineno]).encode("utf-8", "surrogateescape"))  # type: ignore[attr-defined]
+    in_function = [False] * (len(lines) + 1)
 
     def visit(body: list[ast.stmt], prefix: str) -> None:
         for stmt in body:
@@ -165,25 +163,34 @@ def _analyse(source: str, tree: ast.Module) -> _Module:
                 n = 2
                 while key in units:
                     key, n = f"{prefix}{stmt.name}#{n}", n + 1
-                units[key] = _Unit(key, [stmt], ast.dump(stmt), size_of(stmt))
-                functions.append(stmt)
+                first = min([stmt.lineno] + [d.lineno for d in stmt.decorator_list])
+                text = "".join(lines[first - 1 : stmt.end_lineno])
+                units[key] = _Unit(key, [stmt], text, len(text.encode("utf-8", "surrogateescape")))
+                for line in range(first, (stmt.end_lineno or first) + 1):
+                    in_function[line] = True
             elif isinstance(stmt, ast.ClassDef):
                 module_parts.extend([*stmt.decorator_list, *stmt.bases, *stmt.keywords])
-                class_names.append(prefix + stmt.name)
                 visit(stmt.body, f"{prefix}{stmt.name}.")
             else:
                 module_parts.append(stmt)
 
     visit(tree.body, "")
-    rest = len(source.encode("utf-8", "surrogateescape")) - sum(u.size for u in units.values())
-    units["<module>"] = _Unit("<module>", module_parts, "\n".join([*class_names, *(ast.dump(p) for p in module_parts)]), max(0, rest))
+    rest = "".join(line for number, line in enumerate(lines, 1) if not in_function[number])
+    units["<module>"] = _Unit("<module>", module_parts, rest, len(rest.encode("utf-8", "surrogateescape")))
     aliases: dict[str, str] = {}
+    sources: dict[str, list[ast.AST]] = {}
     for stmt in tree.body:
         for bound, root in _imported(stmt):
             aliases[bound] = root
-    analysed = _Module(units, aliases)
-    _resolve_helpers(analysed, tree)
-    return analysed
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            sources.setdefault(stmt.name, []).append(stmt)
+        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
+            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+            for target in targets:
+                for part in ast.walk(target):
+                    if isinstance(part, ast.Name):
+                        sources.setdefault(part.id, []).append(stmt.value)
+    return _Module(units, aliases, sources)
 
 
 def _imported(node: ast.AST) -> Iterator[tuple[str, str]]:
@@ -196,34 +203,29 @@ def _imported(node: ast.AST) -> Iterator[tuple[str, str]]:
             yield (alias.asname or alias.name), node.module.split(".")[0]
 
 
-def _resolve_helpers(module: _Module, tree: ast.Module) -> None:
-    """What calling a module-level function or using a module-level value can do,
-    through other helpers too (a fixpoint: each pass may reveal one more level)."""
-    sources: dict[str, list[ast.AST]] = {}
-    for stmt in tree.body:
-        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
-            sources.setdefault(stmt.name, []).append(stmt)
-        elif isinstance(stmt, (ast.Assign, ast.AnnAssign)) and stmt.value is not None:
-            targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
-            for target in targets:
-                for part in ast.walk(target):
-                    if isinstance(part, ast.Name):
-                        sources.setdefault(part.id, []).append(stmt.value)
-    for _ in range(len(sources) + 1):
-        changed = False
-        for name, nodes in sources.items():
-            found: Capabilities = {}
-            for node in nodes:
-                found.update(_walk([node], module, TEST_MODULES))
-            if found.keys() - module.helpers.get(name, {}).keys():
-                module.helpers[name] = {**found, **module.helpers.get(name, {})}
-                changed = True
-        if not changed:
-            break
+def _direct(module: _Module, name: str) -> tuple[Capabilities, set[str]]:
+    if name not in module.direct:
+        module.direct[name] = _walk(module.sources[name], module, TEST_MODULES)
+    return module.direct[name]
 
 
 def _capabilities(unit: _Unit, module: _Module, tests: frozenset[str]) -> Capabilities:
-    return _walk(unit.nodes, module, tests, own=unit.key)
+    """What the unit's code does, and what the module-level helpers it uses do (through
+    helpers of helpers too: each reachable helper is read once)."""
+    found, pending = _walk(unit.nodes, module, tests, own=unit.key)
+    found = dict(found)
+    seen: set[str] = set()
+    queue = sorted(pending)
+    while queue:
+        name = queue.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        capabilities, uses = _direct(module, name)
+        for capability, evidence in capabilities.items():
+            found.setdefault(capability, f"through {name}: {evidence}")
+        queue.extend(sorted(uses - seen))
+    return found
 
 
 def _bound_locally(nodes: list[ast.AST]) -> set[str]:
@@ -239,8 +241,10 @@ def _bound_locally(nodes: list[ast.AST]) -> set[str]:
     return bound
 
 
-def _walk(nodes: list[ast.AST], module: _Module, tests: frozenset[str], own: str = "") -> Capabilities:
+def _walk(nodes: list[ast.AST], module: _Module, tests: frozenset[str], own: str = "") -> tuple[Capabilities, set[str]]:
+    """(what the code itself does, the module-level names it uses)."""
     found: Capabilities = {}
+    uses: set[str] = set()
     local = _bound_locally(nodes) if own != "<module>" else set()
 
     def add(capability: str, evidence: str, node: ast.AST) -> None:
@@ -267,6 +271,8 @@ def _walk(nodes: list[ast.AST], module: _Module, tests: frozenset[str], own: str
                 add("module globals", "a global statement", node)
             elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id not in local:
                 _name(node, module, tests, add)
+                if node.id in module.sources:
+                    uses.add(node.id)
             elif isinstance(node, ast.Attribute):
                 _attribute(node, module_of(node.value), tests, add)
                 if isinstance(node.ctx, (ast.Store, ast.Del)) and module_of(node.value) is not None:
@@ -276,7 +282,7 @@ def _walk(nodes: list[ast.AST], module: _Module, tests: frozenset[str], own: str
                     add("module attribute change", f"{node.func.id} on {ast.unparse(node.args[0])}", node)
             elif isinstance(node, ast.Constant) and isinstance(node.value, str):
                 _string(node, tests, add)
-    return found
+    return found, uses
 
 
 def _name(node: ast.Name, module: _Module, tests: frozenset[str], add: _Add) -> None:
@@ -298,8 +304,6 @@ def _name(node: ast.Name, module: _Module, tests: frozenset[str], add: _Add) -> 
         add(f"{root} access", name if root == name else f"{name} (from {root})", node)
         if name != root and name in EXIT_ATTRS:
             add("process exit", f"{name} (from {root})", node)
-    for capability, evidence in module.helpers.get(name, {}).items():
-        add(capability, f"through {name}: {evidence}", node)
 
 
 def _attribute(node: ast.Attribute, root: str | None, tests: frozenset[str], add: _Add) -> None:
