@@ -134,3 +134,43 @@ def test_syntax_errors_are_refused_and_an_unparsable_original_passes_through():
 
 def test_formatting_and_comments_change_nothing():
     assert refusal(ORIGINAL, ORIGINAL.replace("    return a - b\n", "    return (a - b)  # why\n")) is None
+
+
+def test_the_validator_check_covers_python_only_and_names_the_file():
+    from codeloop.core.changes import ChangeSet, FileChange
+    from codeloop.core.fix.context import Candidate
+    from codeloop.core.fix.validate import capability_refusal, test_module_names
+    from codeloop.plugins import language_for_path
+
+    def candidate(path: str, before: str, after: str) -> Candidate:
+        return Candidate(ChangeSet((FileChange(path, before, after),)), "model", "scripted")
+
+    tests = test_module_names(["calc.py", "tests/test_calc.py", "tests/__init__.py", "conftest.py"], language_for_path)
+    assert "test_calc" in tests and "__init__" not in tests
+    refused = capability_refusal(candidate("calc.py", ORIGINAL, _add("return test_calc.EXPECTED")), language_for_path, tests)
+    assert refused is not None and refused[0] == "pytest or the test modules" and refused[1].startswith("calc.py: adds ")
+    js = "function add(a, b) {\n  return a - b;\n}\n"
+    assert capability_refusal(candidate("calc.js", js, js.replace("return a - b;", "process.exit(0);")), language_for_path, tests) is None
+
+
+def test_scripted_loop_counts_refused_candidates_by_reason(tmp_path):
+    from codeloop.core.events import CandidateChecked
+    from codeloop.core.fix.context import FixOptions
+    from codeloop.core.fix.model_tier import ModelTier
+
+    from tests.conftest import make_repo, run_repair
+    from tests.fakes import ScriptedBackend
+
+    repo = make_repo(tmp_path / "r", {
+        "calc.py": "import sys\n\n\ndef add(a, b):\n    return a - b\n",
+        "test_calc.py": "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n",
+    })
+    backend = ScriptedBackend(["    sys.exit(0)\n```", "    import pytest\n    pytest.skip()\n```", "    return a + b\n```"])
+    options = FixOptions(samples=3, max_rounds=1, time_budget=120, line_samples=0, forms=("function",))
+    result, events = run_repair(repo, [ModelTier(lambda: backend)], options)
+    assert result.status == "fixed" and result.stats.candidates == 1
+    checked = [(e.outcome, e.detail) for e in events if isinstance(e, CandidateChecked)]
+    assert [o for o, _ in checked] == ["forbidden", "forbidden", "passed"]
+    assert "process exit" in checked[0][1] and "import pytest" in checked[1][1]
+    payload = result.to_dict()
+    assert payload["forbidden"] == 2 and payload["forbidden_by"] == {"process exit": 1, "import pytest": 1}
