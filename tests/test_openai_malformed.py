@@ -104,3 +104,23 @@ def test_scripted_a_broken_server_ends_the_model_tier_and_the_cheap_fix_applies(
     assert "3 unusable answers in a row" in payload["model_error"] and "not JSON" in payload["model_error"]
     assert len(bodies) == 3  # the model tier gave up; the cheap tier did not wait on it
     assert git(repo, "status", "--porcelain").strip() == "M calc.py"
+
+
+STUB = 'def add(a, b):\n    """Return the sum.\n\n    >>> add(1, 2)\n    3\n    """\n    ...\n'
+
+
+def test_scripted_generate_skips_a_malformed_answer_and_fails_cleanly_on_a_broken_server(tmp_path):
+    answers = [FAULTS["truncated json"], chat_reply("```python\ndef add(a, b):\n    return a + b\n```")]
+    repo = make_repo(tmp_path / "g", {"mathx.py": STUB})
+    with recording_openai_server(lambda body: answers.pop(0) if len(answers) > 1 else answers[0]) as (url, _):
+        proc = run_cli("generate", f"{repo}/mathx.py::add", "--backend", "openai", "--base-url", url, "--json", "--no-plan", cwd=repo)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout)["status"] == "generated" and "return a + b" in (repo / "mathx.py").read_text()
+
+    broken = make_repo(tmp_path / "b", {"mathx.py": STUB})
+    with recording_openai_server(lambda body: FAULTS["empty choices"]) as (url, _):
+        proc = run_cli("generate", f"{broken}/mathx.py::add", "--backend", "openai", "--base-url", url, "--json", "--no-plan", cwd=broken)
+    assert proc.returncode == 1, proc.stderr[-3000:]
+    assert "Traceback" not in proc.stderr and "internal error" not in proc.stderr
+    assert "unusable answers in a row" in json.loads(proc.stdout)["model_error"]
+    assert git(broken, "status", "--porcelain") == ""
