@@ -124,3 +124,51 @@ def scripted_openai_server(answer_for: Callable[[str], str]) -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+Reply = tuple[int, str, bytes]  # HTTP status, Content-Type, body
+
+
+def chat_reply(text: str) -> Reply:
+    """A well-formed chat completion answering ``text``."""
+    data = {"choices": [{"message": {"content": text}, "finish_reason": "stop"}], "usage": {"prompt_tokens": 50, "completion_tokens": 20}}
+    return 200, "application/json", json.dumps(data).encode()
+
+
+@contextlib.contextmanager
+def recording_openai_server(reply: Callable[[dict], Reply]) -> Iterator[tuple[str, list[bytes]]]:
+    """An OpenAI-compatible server on 127.0.0.1 that answers each request with
+    ``reply(parsed body)`` verbatim (any status, any bytes: a fault injector) and keeps
+    every raw request body it received. Yields (URL, bodies)."""
+    bodies: list[bytes] = []
+    lock = threading.Lock()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            raw = self.rfile.read(int(self.headers["Content-Length"]))
+            with lock:
+                bodies.append(raw)
+            status, content_type, data = reply(json.loads(raw))
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self) -> None:  # noqa: N802 -- the pool's health check (GET /models)
+            data = json.dumps({"object": "list", "data": [{"id": "scripted", "object": "model"}]}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_port}/v1", bodies
+    finally:
+        httpd.shutdown()

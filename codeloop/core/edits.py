@@ -95,7 +95,7 @@ def is_one_function(source: str, name: str | None = None) -> bool:
     """True when ``source`` parses as exactly one function definition (named ``name``)."""
     try:
         tree = ast.parse(source)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # ValueError: a NUL or a lone surrogate
         return False
     if len(tree.body) != 1 or not isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
         return False
@@ -113,7 +113,7 @@ def same_code(a: str, b: str) -> bool:
     """True when two sources differ only in formatting or comments."""
     try:
         return ast.dump(ast.parse(a)) == ast.dump(ast.parse(b))
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return a == b
 
 

@@ -90,6 +90,13 @@ class ModelError(RuntimeError):
     """
 
 
+class MalformedAnswer(ModelError):
+    """The server answered, but not with a usable completion: a body that is not UTF-8 or
+    not JSON (an HTML error page, a truncated body), no ``choices``, a lone surrogate in
+    the text, or an HTTP error after the retries. The fix loop skips that sample and goes
+    on; other commands treat it as any ModelError (one line, then without the model)."""
+
+
 class ModelCrashed(ModelError):
     """The process running the model died (a signal such as SIGILL, or an exit)."""
 

@@ -16,15 +16,18 @@ reset, 5xx, timeout) goes to another within the time left.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import threading
 import time
 from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
+from codeloop.core.redact import Redactor
 from codeloop.errors import UsageError
-from codeloop.models.base import Completion, CompletionRequest, DeadlinePassed
+from codeloop.models.base import Completion, CompletionRequest, DeadlinePassed, MalformedAnswer
 from codeloop.models.pool import Pick, ServerPool, split_urls
 
 _RETRIABLE = {408, 409, 429, 500, 502, 503, 504}
@@ -64,6 +67,7 @@ class OpenAIBackend:
         self.pool = ServerPool(urls, slots=server_slots, down_seconds=down_seconds)
         self._books = threading.Condition()  # guards self.pool: samples run in threads
         self._http: Any = None  # one httpx.Client: kept-alive connections, one TLS setup
+        self._redactor = Redactor()
 
     @property
     def context_size(self) -> int:
@@ -106,6 +110,9 @@ class OpenAIBackend:
                 if pick.check_first:
                     self._check(pick.url, min(_CHECK_TIMEOUT_S, timeout))
                 response = self._client().post(f"{pick.url}{path}", json=body, headers=headers, timeout=self._time_for(deadline, self.timeout))
+            except httpx.DecodingError as exc:  # a body its Content-Encoding cannot undo
+                self._finished(pick.url, True)  # the server answered; the answer is bad
+                raise MalformedAnswer(f"the server's answer cannot be decoded ({exc})") from None
             except (httpx.TransportError, httpx.TimeoutException, _Unreachable) as exc:
                 if deadline is not None and time.monotonic() >= deadline:
                     self._finished(pick.url, None)  # our deadline cut it: no verdict on the server
@@ -119,9 +126,11 @@ class OpenAIBackend:
                 answered = response.status_code not in _RETRIABLE
                 self._finished(pick.url, answered)
                 if answered or attempt == self.retries:
-                    response.raise_for_status()
-                    return response.json()  # type: ignore[no-any-return]
-                last = RuntimeError(f"HTTP {response.status_code} from {pick.url}")
+                    if response.status_code >= 400:
+                        tries = f" after {attempt + 1} tries" if attempt else ""
+                        raise MalformedAnswer(f"{pick.url}{path} answered HTTP {response.status_code}{tries}{_hint(response.status_code)}")
+                    return _json_object(response.content)
+                last = RuntimeError(f"HTTP {response.status_code}")
             tried.append(pick.url)
             if attempt < self.retries and not self._usable(tried):
                 # Every live server failed this request once: back off, then try them again.
@@ -133,7 +142,7 @@ class OpenAIBackend:
                 f"cannot reach the model server at {self._where()} ({type(last).__name__ if last else 'marked down'}) "
                 f"after {self.retries + 1} tries: start it or pass the right --base-url"
             )
-        raise ConnectionError(f"{self._where()}{path} failed after {self.retries + 1} tries: {last}")
+        raise MalformedAnswer(f"{self._where()}{path} answered {last} after {self.retries + 1} tries{_hint(_status(last))}")
 
     def _where(self) -> str:
         return self.urls[0] if len(self.urls) == 1 else ", ".join(self.urls)
@@ -207,14 +216,23 @@ class OpenAIBackend:
         return future
 
     def complete(self, request: CompletionRequest) -> Completion:
-        messages = [{"role": m.role, "content": m.content} for m in request.messages]
-        if request.prefill:
+        # Secret-looking values never leave the machine (core/redact.py): they go out as
+        # placeholders and come back as themselves. A grammar is built from the same code
+        # one character per rule, where no placeholder can stand in: with a secret in the
+        # prompt, the request goes without its grammar (answers are parsed defensively).
+        contents = [self._redactor.redact(m.content) for m in request.messages]
+        prefill = self._redactor.redact(request.prefill)
+        redacted = contents != [m.content for m in request.messages] or prefill != request.prefill
+        redacted = redacted or self._redactor.redact(request.grammar or "") != (request.grammar or "")
+        grammar = None if redacted else request.grammar
+        messages = [{"role": m.role, "content": content} for m, content in zip(request.messages, contents)]
+        if prefill:
             # With a grammar the answer is forced to be the continuation itself; without
             # one, ask for the whole code starting with the prefill (parsed either way).
-            ask = "Write only the code that continues it" if request.grammar else "Start your answer with"
+            ask = "Write only the code that continues it" if grammar else "Start your answer with"
             messages[-1] = {
                 "role": messages[-1]["role"],
-                "content": messages[-1]["content"] + f"\n\n{ask}:\n{request.prefill}",
+                "content": messages[-1]["content"] + f"\n\n{ask}:\n{prefill}",
             }
         body: dict[str, Any] = {
             "model": self.model_name,
@@ -225,9 +243,9 @@ class OpenAIBackend:
             "seed": request.seed,
         }
         if request.stop:
-            body["stop"] = list(request.stop)
-        if request.grammar:
-            body["grammar"] = request.grammar  # llama.cpp's server honours GBNF; others ignore it
+            body["stop"] = [self._redactor.redact(stop) for stop in request.stop]
+        if grammar:
+            body["grammar"] = grammar  # llama.cpp's server honours GBNF; others ignore it
         if request.json_schema is not None:
             body["response_format"] = {
                 "type": "json_object",
@@ -241,16 +259,16 @@ class OpenAIBackend:
                 continue  # the time ran out before this sample; the others stand
             if isinstance(outcome, BaseException):
                 raise outcome
-            choice = outcome["choices"][0]
-            text = choice["message"].get("content") or ""
+            text, finish_reason = _choice(outcome)
+            text = self._redactor.restore(text)
             if request.prefill and text.startswith(request.prefill):
                 text = text[len(request.prefill) :]
             result.texts.append(text)
-            result.finish_reasons.append(choice.get("finish_reason") or "")
-            usage = outcome.get("usage") or {}
-            result.prompt_tokens = int(usage.get("prompt_tokens", 0))
-            result.prompt_tokens_evaluated += int(usage.get("prompt_tokens", 0))
-            result.completion_tokens += int(usage.get("completion_tokens", 0))
+            result.finish_reasons.append(finish_reason)
+            prompt_tokens, completion_tokens = _usage(outcome)
+            result.prompt_tokens = prompt_tokens
+            result.prompt_tokens_evaluated += prompt_tokens
+            result.completion_tokens += completion_tokens
         if not result.texts:
             raise next(o for o in outcomes if isinstance(o, DeadlinePassed))
         result.seconds = time.perf_counter() - started
@@ -267,7 +285,7 @@ class OpenAIBackend:
                 data = self._post("/chat/completions", mine, request.deadline)
             except Exception as exc:  # noqa: BLE001 (sorted out by complete, in order)
                 return exc
-            tokens = int((data.get("usage") or {}).get("completion_tokens", 0))
+            tokens = _usage(data)[1]
             seconds = time.perf_counter() - started
             if tokens and seconds > 0:
                 self.tokens_per_second = tokens / seconds  # one request's rate: what a deadline fits
@@ -292,3 +310,71 @@ class OpenAIBackend:
             return request.max_tokens
         left = max(0.0, request.deadline - time.monotonic())
         return max(1, min(request.max_tokens, int(left * self.tokens_per_second)))
+
+
+# -- answers are untrusted input: anything unexpected is a MalformedAnswer, never a crash --
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _status(error: Exception | None) -> int:
+    match = re.fullmatch(r"HTTP (\d+)", str(error))
+    return int(match.group(1)) if match else 0
+
+
+def _hint(status: int) -> str:
+    if status in (401, 403):
+        return ": check the API key (--api-key-env)"
+    if status == 404:
+        return ": check --base-url and --model-name"
+    if status == 429:
+        return ": the server is rate-limiting; try again later or lower --samples"
+    return ""
+
+
+def _json_object(content: bytes) -> dict[str, Any]:
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise MalformedAnswer(f"the server's answer is not UTF-8 (byte {exc.start})") from None
+    try:
+        data = json.loads(text)
+    except ValueError:
+        shown = " ".join(text[:60].split())
+        raise MalformedAnswer(f"the server's answer is not JSON ({len(content)} bytes: {shown!r})") from None
+    if not isinstance(data, dict):
+        raise MalformedAnswer(f"the server's answer is JSON but not an object ({type(data).__name__})")
+    return data
+
+
+def _choice(data: dict[str, Any]) -> tuple[str, str]:
+    """(the first choice's text, its finish reason)."""
+    choices = data.get("choices")
+    if not isinstance(choices, list) or not choices:
+        error = data.get("error")
+        why = f": {str(error.get('message', error) if isinstance(error, dict) else error)[:120]}" if error else ""
+        raise MalformedAnswer(f"the server's answer has no choices{why}")
+    choice = choices[0]
+    message = choice.get("message") if isinstance(choice, dict) else None
+    if not isinstance(message, dict):
+        raise MalformedAnswer("the server's answer has a choice without a message")
+    text = message.get("content") or ""
+    if not isinstance(text, str):
+        raise MalformedAnswer(f"the answer's content is not text ({type(text).__name__})")
+    if _SURROGATE.search(text):
+        # JSON may escape lone surrogates (\ud800); such text cannot be written as UTF-8
+        # and, inside codeloop, would stand for raw bytes of a non-UTF-8 file.
+        raise MalformedAnswer("the answer's text holds a lone surrogate (not valid Unicode)")
+    reason = choice.get("finish_reason")
+    return text, reason if isinstance(reason, str) else ""
+
+
+def _usage(data: dict[str, Any]) -> tuple[int, int]:
+    usage = data.get("usage")
+    if not isinstance(usage, dict):
+        return 0, 0
+
+    def count(key: str) -> int:
+        value = usage.get(key, 0)
+        return max(0, int(value)) if isinstance(value, (int, float)) and not isinstance(value, bool) and value == value and abs(value) < 1e12 else 0
+
+    return count("prompt_tokens"), count("completion_tokens")

@@ -250,6 +250,8 @@ class CheapTier:
                                 yield _ranking_off(ctx, exc)
                                 # Rivals are still worth checking, in plain nearest-first order.
                                 search.explore(mutant, ctx, None, until=stop_at)
+                    elif verdict.outcome == "forbidden":  # refused before it ran: say why, once
+                        yield CandidateChecked(0, tried, self.name, "forbidden", f"{mutant.mutation.description}: {verdict.detail}"[:300])
                     elif verdict.report is not None and verdict.report.signature() != baseline_signature:
                         changed_failure.setdefault(mutant.path, []).append(mutant.mutation.line)
                     if tried % 10 == 0 or verdict.passed:

@@ -54,6 +54,7 @@ class Verdict:
     report: TestReport | None  # None when rejected before running (invalid, forbidden, ...)
     outcome: str  # "passed" | "failed" | "forbidden" | "duplicate" | "unchanged"
     detail: str = ""
+    refused_for: str = ""  # a forbidden candidate's reason in a word or two: "process exit", "edits tests", "size"
 
 
 @dataclass
@@ -61,6 +62,8 @@ class Stats:
     rounds: int = 0
     candidates: int = 0  # candidates actually run against the tests
     plausible: int = 0  # candidates that passed the whole test command
+    forbidden: int = 0  # candidates refused before running (capabilities.py, tests, links, new files)
+    forbidden_by: dict[str, int] = field(default_factory=dict)  # Verdict.refused_for -> count, e.g. "process exit": 2
     llm_calls: int = 0
     prompt_tokens: int = 0
     prompt_tokens_evaluated: int = 0

@@ -72,6 +72,8 @@ class FixResult:
             "rounds": stats.rounds,
             "candidates": stats.candidates,
             "plausible": stats.plausible,
+            "forbidden": stats.forbidden,
+            "forbidden_by": dict(stats.forbidden_by),
             "llm_calls": stats.llm_calls,
             "prompt_tokens": stats.prompt_tokens,
             "prompt_tokens_evaluated": stats.prompt_tokens_evaluated,
@@ -166,6 +168,9 @@ def repair(
         with lock:
             if verdict.report is not None:
                 stats.candidates += 1
+            if verdict.outcome == "forbidden":
+                stats.forbidden += 1
+                stats.forbidden_by[verdict.refused_for] = stats.forbidden_by.get(verdict.refused_for, 0) + 1
             if verdict.passed:
                 stats.plausible += 1
                 plausible.append(candidate)

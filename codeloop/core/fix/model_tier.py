@@ -35,12 +35,15 @@ from codeloop.core.fix.callees import callee_signatures
 from codeloop.core.fix.cheap_tier import CheapNotes
 from codeloop.core.fix.context import Candidate, ModelUse, RepairContext, TierRun, Verdict
 from codeloop.core.fix.localize import Suspect, TestContext
-from codeloop.models.base import Backend, Completion, CompletionRequest, DeadlinePassed, Message, ModelError, PromptTooLongError
+from codeloop.models.base import Backend, Completion, CompletionRequest, DeadlinePassed, MalformedAnswer, Message, ModelError, PromptTooLongError
 
 _EDIT_TOKENS = 160  # two SEARCH/REPLACE blocks of a line or three each
 _EXPLAIN_TOKENS = 96
 _MAX_SHOWN_LINES = 60  # a second suspect is shown only while the prompt stays short
 _COPIES_BEFORE_EDITS = 2  # whole-function copies in a round before its rewrites turn into edits
+# Unusable answers in a row (bad encoding, not JSON, HTTP errors after retries) before
+# the model counts as unable to serve this run: one is a glitch, three are a broken server.
+MALFORMED_IN_A_ROW = 3
 
 
 def suspicious_lines(ctx: RepairContext, suspect: Suspect, limit: int) -> list[tuple[int, float]]:
@@ -135,6 +138,8 @@ class ModelTier:
         self.share = share  # of the time left when the tier starts (a bigger model may follow)
         self.stage_key = f"model:{label}" if label != "model" else "model"
         self._deadline = 0.0
+        self._malformed: list[str] = []  # unusable answers not yet reported (see _skip)
+        self._in_a_row = 0
 
     @property
     def backend(self) -> Backend:
@@ -188,6 +193,10 @@ class ModelTier:
             use.cut += 1  # kept apart from the rates, which count finished calls only
             use.cut_seconds += time.monotonic() - started
             raise
+        except MalformedAnswer as exc:
+            self._skip(ctx, str(exc))
+            raise
+        self._in_a_row = 0
         stats.llm_calls += 1
         stats.prompt_tokens += completion.prompt_tokens
         stats.prompt_tokens_evaluated += completion.prompt_tokens_evaluated
@@ -201,6 +210,22 @@ class ModelTier:
         use.prompt_seconds += completion.prompt_seconds
         return completion
 
+    def _skip(self, ctx: RepairContext, why: str) -> None:
+        """An unusable answer: counted as wasted, reported by the rounds as a Note; a few in
+        a row mean the model cannot serve this run (a ModelError, as if it had crashed)."""
+        ctx.stats.wasted += 1
+        ctx.stats.wasted_by["malformed answer"] = ctx.stats.wasted_by.get("malformed answer", 0) + 1
+        self._use(ctx).wasted += 1
+        self._malformed.append(why)
+        self._in_a_row += 1
+        if self._in_a_row >= MALFORMED_IN_A_ROW:
+            raise ModelError(f"{self.label}: {self._in_a_row} unusable answers in a row from the model server (last: {why}); check the server and its log")
+
+    def _skipped_notes(self) -> Iterator[Note]:
+        for why in self._malformed:
+            yield Note(f"{self.label}: answer skipped: {why}")
+        self._malformed.clear()
+
     def run(self, ctx: RepairContext) -> TierRun:
         if ctx.model_error:  # already said, once, when it died
             return None
@@ -208,6 +233,7 @@ class ModelTier:
         try:
             return (yield from self._rounds(ctx))
         except ModelError as exc:
+            yield from self._skipped_notes()
             ctx.model_error = str(exc)
             yield ModelFailed(str(exc))
         except DeadlinePassed:
@@ -266,11 +292,15 @@ class ModelTier:
                 if not in_flight or self._left() <= 0:
                     break
                 draw, answer, sent = in_flight.popleft()
+                yield from self._skipped_notes()  # from an explanation or locate call
                 try:
                     completion = self._account(ctx, answer, sent)
                 except PromptTooLongError as exc:
                     yield Note(f"{self.label}: {exc}; the prompt does not fit this model")
                     return None
+                except MalformedAnswer:  # a skipped sample (a bad answer is not a crash)
+                    yield from self._skipped_notes()
+                    continue
                 index += 1
                 yield CandidatesSampled(round_no, 1, completion.completion_tokens, completion.seconds, completion.decode_tokens_per_second)
                 label = f"{self.label}, round {round_no}, sample {index} ({draw.kind} {draw.form.label})"
@@ -388,7 +418,7 @@ class ModelTier:
         grammar, where = locate(originals)
         try:
             completion = self._call(ctx, problem, LOCATE_PREFILL, grammar, 0.0, ctx.options.seed, 96)
-        except PromptTooLongError:
+        except (PromptTooLongError, MalformedAnswer):
             return None
         return where(completion.texts[0]) if completion.texts else None
 
@@ -403,6 +433,8 @@ class ModelTier:
                 explanation = completion.texts[0] if completion.texts else ""
             except PromptTooLongError:
                 return
+            except MalformedAnswer:
+                pass  # refine without an explanation
         messages = prompts.refine_messages(feedback, explanation)
         suspect = best.suspect
         temperature = ctx.options.temperature
@@ -424,7 +456,7 @@ def _normalized(source: str) -> str:
 
     try:
         return ast.dump(ast.parse(source))
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return source
 
 

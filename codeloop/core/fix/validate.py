@@ -12,6 +12,7 @@ from contextlib import AbstractContextManager
 from typing import Protocol
 
 from codeloop.analysis.languages import Language
+from codeloop.core.fix import capabilities
 from codeloop.core.fix.context import Candidate, Verdict
 from codeloop.runners.base import TestReport, TestRunner
 
@@ -51,6 +52,41 @@ def forbidden_reason(
         if language.is_test_file(change.path):
             return f"edits the test file {change.path}"
     return None
+
+
+def _kind_of(reason: str) -> str:
+    """forbidden_reason's reason, in a word or two (the key of the counts in --json)."""
+    for words, kind in (("new file", "new file"), ("symbolic link", "symbolic link"), ("test file", "edits tests")):
+        if words in reason:
+            return kind
+    return "not source code"
+
+
+def capability_refusal(
+    candidate: Candidate, language_for: Callable[[str], Language | None], test_modules: frozenset[str]
+) -> tuple[str, str] | None:
+    """(what, why) a candidate may not even run: its Python code does something the code
+    it replaces did not (capabilities.py). Other languages pass through."""
+    for change in candidate.changes.files:
+        language = language_for(change.path)
+        if language is None or language.name != "python":
+            continue
+        refused = capabilities.refusal(change.before, change.after, test_modules)
+        if refused is not None:
+            return refused.capability, f"{change.path}: {refused}"
+    return None
+
+
+def test_module_names(files: list[str], language_for: Callable[[str], Language | None]) -> frozenset[str]:
+    """``test_calc`` for ``tests/test_calc.py``: what a candidate must not name."""
+    names = set()
+    for rel in files:
+        language = language_for(rel)
+        if language is not None and language.is_test_file(rel):
+            stem = rel.rsplit("/", 1)[-1].rsplit(".", 1)[0]
+            if stem and stem != "__init__":
+                names.add(stem)
+    return frozenset(names)
 
 
 def _is_collection_error(failure_id: str) -> bool:
@@ -111,6 +147,7 @@ class Validator:
         self.failing = baseline.failed_ids if baseline.structured else []
         self.language_for = language_for
         self.known = set(pool.files)
+        self.test_modules = test_module_names(pool.files, language_for)
         self.deadline = deadline
         # A candidate that makes the suite hang must not eat the whole budget; the
         # failing tests alone get less time than the whole suite took (mutants that
@@ -125,7 +162,10 @@ class Validator:
     def __call__(self, candidate: Candidate) -> Verdict:
         reason = forbidden_reason(candidate, self.known, self.language_for, self.pool.links)
         if reason is not None:
-            return Verdict(False, None, "forbidden", reason)
+            return Verdict(False, None, "forbidden", reason, _kind_of(reason))
+        refused = capability_refusal(candidate, self.language_for, self.test_modules)
+        if refused is not None:
+            return Verdict(False, None, "forbidden", refused[1], refused[0])
         with self.pool.sandbox() as box, box.applied(candidate.changes.new_texts()):
             return self._judge(box.path)
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass
 
 from codeloop.core.edits import FENCE, body_grammar, extract_function
 from codeloop.core.lpw.spec import Spec
-from codeloop.models.base import Backend, Completion, CompletionRequest, DeadlinePassed, Message, PromptTooLongError
+from codeloop.models.base import Backend, Completion, CompletionRequest, DeadlinePassed, MalformedAnswer, Message, ModelError, PromptTooLongError
+
+MALFORMED_IN_A_ROW = 3  # unusable answers in a row before the model counts as broken
 
 
 @dataclass
@@ -22,6 +24,7 @@ class GenStats:
     plans: int = 0
     plan_revisions: int = 0
     debug_rounds: int = 0
+    malformed: int = 0  # answers the server sent that were unusable (skipped as empty samples)
 
 
 class BudgetSpent(Exception):
@@ -35,6 +38,7 @@ class Session:
         self.deadline = deadline
         self.stats = stats
         self.last: Completion | None = None
+        self._in_a_row = 0
 
     def tokens_left(self) -> int:
         return self.token_budget - self.stats.completion_tokens
@@ -52,6 +56,15 @@ class Session:
             completion = self.backend.complete(request)
         except (PromptTooLongError, DeadlinePassed):
             raise BudgetSpent() from None
+        except MalformedAnswer as exc:
+            # A bad answer is a skipped sample (it parses as nothing); a few in a row
+            # mean a broken server, which generate reports like a crashed model.
+            self.stats.malformed += 1
+            self._in_a_row += 1
+            if self._in_a_row >= MALFORMED_IN_A_ROW:
+                raise ModelError(f"{self._in_a_row} unusable answers in a row from the model server (last: {exc}); check the server and its log") from None
+            return [""] * n
+        self._in_a_row = 0
         s = self.stats
         s.llm_calls += n
         s.prompt_tokens += completion.prompt_tokens * n

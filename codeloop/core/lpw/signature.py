@@ -29,6 +29,6 @@ def write_signature(backend: Backend, name: str, description: str, tests: tuple[
     line = whole.group(0).strip() if whole else f"def {name}({text.split(chr(10))[0]}"
     try:
         ast.parse(line + "\n    pass\n")
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):  # ValueError: a NUL or a lone surrogate
         return f"def {name}(*args):"
     return line
