@@ -118,13 +118,13 @@ def corrupt_gguf(base: Path) -> Path:
     return path
 
 
-def huge_gguf(base: Path) -> Path:
+def huge_gguf(base: Path, size: int = 1 << 40) -> Path:
     """A GGUF far bigger than this machine's memory: a valid header, then a sparse 1 TiB
-    of "weights" (no disk space used)."""
+    (or ``size`` bytes) of "weights" (no disk space used)."""
     import struct
 
     path = base / "huge.gguf"
     with path.open("wb") as handle:
         handle.write(b"GGUF" + struct.pack("<IQQ", 3, 1, 0))
-        handle.truncate(1 << 40)
+        handle.truncate(size)
     return path

@@ -45,6 +45,7 @@ class Setup:
     env: dict[str, str] = field(default_factory=dict)
     server: str | None = None
     cleanup: list[Callable[[], None]] = field(default_factory=list)
+    prefix: list[str] = field(default_factory=list)  # a wrapper, e.g. prlimit
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ class Case:
     command: str
     build: Callable[[Path], Setup]
     expect: int = 2
-    needs: str = ""  # "mount": root's tmpfs (a really full disk)
+    needs: str = ""  # "mount": root's tmpfs (a really full disk); "prlimit": util-linux's
     max_seconds: float = 90.0
     slow: bool = False  # runs a whole search (tens of seconds): the benchmark's, not the suite's
 
@@ -126,6 +127,8 @@ def run_case(case: Case, base: Path, pythonpath: str | None = None) -> Outcome:
     """Build the case's folders under ``base`` (which must be empty), run it, judge it."""
     if case.needs == "mount" and not can_mount():
         return Outcome(case.name, case.command, None, case.expect, "", [], False, 0.0, skipped="needs root to mount a tmpfs")
+    if case.needs == "prlimit" and shutil.which("prlimit") is None:
+        return Outcome(case.name, case.command, None, case.expect, "", [], False, 0.0, skipped="needs prlimit (util-linux)")
     base.mkdir(parents=True, exist_ok=True)
     env = cli_env(base, pythonpath)
     setup = case.build(base)
@@ -137,7 +140,7 @@ def run_case(case: Case, base: Path, pythonpath: str | None = None) -> Outcome:
             url = stack.enter_context(fault_server(setup.server))
             args = [a.replace("{url}", url) for a in args]
         before = {str(p): snapshot(p) for p in setup.watch}
-        code, out, err, seconds = _run(args, setup.cwd, {**env, **setup.env}, case.max_seconds + 60)
+        code, out, err, seconds = _run([*setup.prefix, sys.executable, "-m", "codeloop", *args], setup.cwd, {**env, **setup.env}, case.max_seconds + 60)
         changed = []
         for p in setup.watch:
             now = snapshot(p)
@@ -146,13 +149,13 @@ def run_case(case: Case, base: Path, pythonpath: str | None = None) -> Outcome:
     return Outcome(case.name, case.command, code, case.expect, err, changed, TRACEBACK in out + err, seconds)
 
 
-def _run(args: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[int | None, str, str, float]:
+def _run(command: list[str], cwd: Path, env: dict[str, str], timeout: float) -> tuple[int | None, str, str, float]:
     """The CLI with stdin an open pipe that never delivers a byte (a test or prompt that
     reads it would wait forever, as under an editor)."""
     read_end, write_end = os.pipe()
     started = time.monotonic()
     try:
-        proc = subprocess.Popen([sys.executable, "-m", "codeloop", *args], cwd=cwd, env=env, stdin=read_end,
+        proc = subprocess.Popen(command, cwd=cwd, env=env, stdin=read_end,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
         os.close(read_end)
         try:
@@ -204,6 +207,16 @@ def _with_model(make: Callable[[Path], Path], *args: str) -> Callable[[Path], Se
         model = make(base)
         git_staged(repo)
         return Setup([a.replace("{model}", str(model)) for a in args], repo, [repo])
+    return build
+
+
+def _address_limited(*args: str) -> Callable[[Path], Setup]:
+    """A 3 GiB GGUF (sparse) for a codeloop whose address space is limited to 2.5 GiB
+    (RLIMIT_AS, as a container or `ulimit -v` sets it)."""
+    def build(base: Path) -> Setup:
+        repo = repos.project(base)
+        model = repos.huge_gguf(base, 3 << 30)
+        return Setup([a.replace("{model}", str(model)) for a in args], repo, [repo], prefix=["prlimit", f"--as={5 << 29}", "--"])
     return build
 
 
@@ -344,6 +357,7 @@ CASES: list[Case] = [
     Case("fix-missing-gguf", "fix", _with_model(repos.corrupt_gguf, "fix", "--model", "/nonexistent/model.gguf", "--time-budget", "30")),
     Case("fix-corrupt-gguf", "fix", _with_model(repos.corrupt_gguf, "fix", "--model", "{model}", "--time-budget", "30")),
     Case("fix-huge-gguf", "fix", _with_model(repos.huge_gguf, "fix", "--model", "{model}", "--time-budget", "30")),
+    Case("fix-gguf-over-address-limit", "fix", _address_limited("fix", "--model", "{model}", "--time-budget", "30"), needs="prlimit"),
     Case("review-corrupt-gguf", "review", _with_model(repos.corrupt_gguf, "review", "--no-tests", "--model", "{model}")),
     Case("commit-msg-corrupt-gguf", "commit-msg", _with_model(repos.corrupt_gguf, "commit-msg", "--model", "{model}")),
     Case("extract-corrupt-gguf", "refactor", _with_model(repos.corrupt_gguf, *EXTRACT, "calc.py", "--lines", "7-8", "--model", "{model}")),

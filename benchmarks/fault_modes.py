@@ -72,7 +72,7 @@ def concurrent_rep(base: Path, pythonpath: str | None) -> Rep:
     repo = repos.project(base)
     env = cli_env(base, pythonpath)
     before = snapshot(repo)
-    command = [sys.executable, "-m", "codeloop", "fix", "--no-model", "--time-budget", "60", "--workers", "1"]
+    command = [sys.executable, "-m", "codeloop", "fix", "--no-model", "--time-budget", "300", "--workers", "1", "--accept-ambiguous"]
     procs = [subprocess.Popen(command, cwd=repo, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(2)]
     results = [p.communicate(timeout=300) for p in procs]
     codes = (procs[0].returncode, procs[1].returncode)

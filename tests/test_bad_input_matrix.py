@@ -78,11 +78,11 @@ def test_a_full_disk_is_bad_input_not_a_bug_in_process(tmp_path: Path, capsys: p
     # The Driver's mapping, without a tmpfs: an ENOSPC from any layer is one line, exit 2.
     import errno
 
-    import click
+    import typer
 
     from codeloop.cli.drive import Driver
 
-    with pytest.raises(click.exceptions.Exit) as ended:
+    with pytest.raises(typer.Exit) as ended:
         with Driver("fix"):
             raise OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "x"))
     assert ended.value.exit_code == 2
