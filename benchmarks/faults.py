@@ -1,6 +1,9 @@
 #!/usr/bin/env python
-"""Fault injection: kill `codeloop fix --no-model` at random moments and check what is left.
+"""Fault injection: kill `codeloop fix --no-model` at random moments and check what is left;
+the bad-input matrix; two runs at once.
 
+    python benchmarks/faults.py matrix [--only NAME,COMMAND,...] [--jobs 2]   # benchmarks/bad_inputs.py
+    python benchmarks/faults.py concurrent --reps 6                         # two fixes at once
     python benchmarks/faults.py kills --trials 100 [--signals KILL,INT,TERM] [--seed 0]
                                       [--pythonpath DIR]   # e.g. another checkout of codeloop
                                       [--earliest S] [--horizon S]  # kill moments in [S, S']
@@ -289,6 +292,13 @@ def table(results: list[Trial]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("matrix", help="the bad-input matrix (benchmarks/bad_inputs.py)")
+    m.add_argument("--only", default="", help="comma-separated case names or commands (default: all)")
+    m.add_argument("--jobs", type=int, default=2, help="cases run at once")
+    m.add_argument("--pythonpath", default=None)
+    c = sub.add_parser("concurrent", help="two `codeloop fix` at once on the same repo")
+    c.add_argument("--reps", type=int, default=6)
+    c.add_argument("--pythonpath", default=None)
     k = sub.add_parser("kills", help="kill codeloop fix at random moments")
     k.add_argument("--trials", type=int, default=30)
     k.add_argument("--signals", default="KILL,INT,TERM")
@@ -297,6 +307,14 @@ def main() -> None:
     k.add_argument("--horizon", type=float, default=None, help="latest kill moment in seconds (default: an uninterrupted run's length, measured)")
     k.add_argument("--earliest", type=float, default=0.0, help="earliest kill moment in seconds (to aim at the apply at the end of a run)")
     args = parser.parse_args()
+    if args.command == "matrix":
+        from fault_modes import matrix_main
+
+        sys.exit(matrix_main(args.only, args.jobs, args.pythonpath))
+    if args.command == "concurrent":
+        from fault_modes import concurrent_main
+
+        sys.exit(concurrent_main(args.reps, args.pythonpath))
     results = kills(args.trials, [s.strip().upper() for s in args.signals.split(",")], args.seed, args.pythonpath, args.horizon, earliest=args.earliest)
     print(table(results))
     problems = [t for t in results if not ok(t)]

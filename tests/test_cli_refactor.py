@@ -95,9 +95,10 @@ def test_json_success_and_refusal_are_one_object(tmp_path):
     assert proc.returncode == 0, proc.stderr
     payload = json.loads(proc.stdout)
     assert payload["status"] == "extracted" and payload["applied"] is False
-    assert payload["name"] == "compute_subtotal" and payload["name_source"] == "fallback"
+    assert payload["name"] == "_compute_subtotal" and payload["name_source"] == "fallback"
     assert payload["params"] == ["items"] and payload["returns"] == ["subtotal"]
-    assert payload["verified"] == {"parses": "yes", "tests": "none configured"}
+    # No test command configured: the project's pytest suite guards the change.
+    assert payload["verified"] == {"parses": "yes", "tests": "passed", "tests_scope": "suite"}
     proc = run_cli("refactor", "extract-method", "calc.py", "--lines", "3-3", "--no-model", "--json", cwd=repo)
     assert proc.returncode == 1
     assert json.loads(proc.stdout)["status"] == "error"

@@ -76,7 +76,7 @@ def test_exceptions_end_the_run_in_every_mode(capsys: pytest.CaptureFixture[str]
     from codeloop.errors import RefusedError
 
     cases = [(InvalidInput("lines", "5-2 is not a range"), 2, "--lines 5-2 is not a range"), (RefusedError("no"), 1, "no"),
-             (KeyboardInterrupt(), 130, "interrupted; your working tree is unchanged"), (ZeroDivisionError("x"), 1, "internal error (ZeroDivisionError: x); nothing was changed")]
+             (KeyboardInterrupt(), 130, "interrupted; your working tree is unchanged"), (ZeroDivisionError("x"), 1, "internal error (ZeroDivisionError: x); nothing was changed (rerun with codeloop --debug for the traceback)")]
     for exc, code, message in cases:
         driver = Driver("refactor extract-method", events="jsonl")
         with pytest.raises(typer.Exit) as ended, driver:

@@ -15,7 +15,7 @@ SOURCE = "def total(items):\n    subtotal = 0\n    for item in items:\n        s
 def test_scripted_model_name_is_used_when_valid():
     backend = ScriptedBackend(["sum_items(", "sum_items(", "count_item("])
     result = extract_method(SOURCE, "m.py", 2, 4, backend=backend)
-    assert (result.name, result.name_source) == ("sum_items", "model")
+    assert (result.name, result.name_source) == ("_sum_items", "model")  # a new module-level helper is private
     request = backend.history[0]
     assert request.prefill == "def " and request.grammar and request.max_tokens <= 12
     assert '"subtotal"' in request.grammar and '"compute"' in request.grammar
@@ -24,12 +24,12 @@ def test_scripted_model_name_is_used_when_valid():
 def test_scripted_clashing_or_invalid_model_names_fall_back():
     backend = ScriptedBackend(["total(", "subtotal(", "9x(", "for("])
     result = extract_method(SOURCE, "m.py", 2, 4, backend=backend)
-    assert (result.name, result.name_source) == ("compute_subtotal", "fallback")
+    assert (result.name, result.name_source) == ("_compute_subtotal", "fallback")
 
 
 def test_fallback_name_avoids_clashes():
     source = SOURCE + "\n\ndef compute_subtotal():\n    pass\n"
-    assert extract_method(source, "m.py", 2, 4).name == "compute_subtotal_2"
+    assert extract_method(source, "m.py", 2, 4).name == "_compute_subtotal_2"
 
 
 @pytest.mark.parametrize(
@@ -63,7 +63,8 @@ def test_embedded_model_names_a_block_from_its_own_words():
 
     result = extract_method(SOURCE, "m.py", 2, 4, backend=LlamaCppBackend())
     assert result.name_source == "model"
-    words = result.name.split("_")
+    assert result.name.startswith("_")  # a new module-level helper is private
+    words = result.name[1:].split("_")
     assert words[0] in verb_hints(SOURCE) and all(w in code_words(SOURCE) for w in words[1:])
 
 
@@ -74,4 +75,4 @@ class _FailingBackend(ScriptedBackend):
 
 def test_scripted_failing_model_leaves_the_fallback_name():
     result = extract_method(SOURCE, "m.py", 2, 4, backend=_FailingBackend())
-    assert (result.name, result.name_source) == ("compute_subtotal", "fallback")
+    assert (result.name, result.name_source) == ("_compute_subtotal", "fallback")

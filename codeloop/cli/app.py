@@ -26,6 +26,16 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def _options(debug: bool = typer.Option(False, "--debug", help="On an internal error, print its traceback (for bug reports).")) -> None:
+    if debug:
+        from codeloop.cli.failures import enable_debug
+
+        enable_debug()
+
+
 app.command("fix")(fix_cmd.fix)
 app.command("undo")(undo_cmd.undo)
 app.add_typer(refactor_cmd.app, name="refactor")
@@ -49,6 +59,10 @@ def main() -> None:
     sweep_stale()  # what killed runs left behind: copies, processes, locks
     try:
         app()
+    except Exception as exc:  # a command without a Driver: one line, traceback only with --debug
+        from codeloop.cli.failures import end_unhandled
+
+        sys.exit(end_unhandled(exc))
     except (signals.Interrupted, KeyboardInterrupt) as exc:
         stop = exc if isinstance(exc, signals.Interrupted) else signals.Interrupted(signal.SIGINT)
         try:

@@ -18,11 +18,13 @@ def apply(
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),
 ) -> None:
     """Apply a previewed patch (refused if a file changed since the preview; codeloop undo reverts it)."""
+    from codeloop.workspace.git_state import ensure_no_operation
     from codeloop.workspace.patch import apply_patch, load_patch
 
     driver = Driver("apply", json_out, view=quiet_view)
     with driver:
         patch = load_patch(_read(result))
+        ensure_no_operation(patch.root, "apply")
         written = apply_patch(patch)
 
         def show(out: Any, err: Any) -> None:

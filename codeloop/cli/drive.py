@@ -14,7 +14,6 @@ import json
 import logging
 import sys
 import time
-import traceback
 import warnings
 from collections.abc import Callable, Generator
 from types import TracebackType
@@ -23,6 +22,7 @@ from typing import IO, TYPE_CHECKING, Any, NoReturn, Protocol, TypeVar
 import typer
 
 from codeloop.cli.common import usage_error
+from codeloop.cli.failures import debugging, internal_error_line, machine_fault, traceback_text
 from codeloop.core.errors import InvalidInput
 from codeloop.core.events import PROTOCOL_VERSION, Event, Note, Question
 from codeloop.errors import RefusedError, UsageError
@@ -135,6 +135,9 @@ class Driver:
             self.fail(str(exc), 2)
         if isinstance(exc, RefusedError):
             self.fail(str(exc), 1)
+        fault = machine_fault(exc)
+        if fault is not None:  # a full disk, a read-only folder: the user's to fix
+            self.fail(fault, 2)
         self.internal_error(exc)
 
     def handle(self, event: Event) -> None:
@@ -182,6 +185,7 @@ class Driver:
         With --json the line is also one object on stdout; with --events it is the result
         event, followed on stderr (exit 2 only) by the plain line."""
         self._close_view()
+        message = " ".join(message.split())  # one line, whatever an exception's text held
         payload = {"status": "error", "message": message, **extra}
         if self.json_out:
             print(json.dumps(payload), flush=True)
@@ -203,13 +207,15 @@ class Driver:
         raise typer.Exit(code)
 
     def internal_error(self, exc: BaseException) -> NoReturn:
-        """A bug of ours: the traceback (as a note in jsonl mode), then exit 1."""
-        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
-        if self._events is not None:
-            self.note(text)
-        else:
-            print(text, file=sys.stderr, end="")
-        self.fail(f"internal error ({type(exc).__name__}: {exc}); nothing was changed", 1)
+        """A bug of ours: one line, exit 1; with ``codeloop --debug`` the traceback first
+        (as a note in jsonl mode)."""
+        if debugging():
+            text = traceback_text(exc)
+            if self._events is not None:
+                self.note(text)
+            else:
+                print(text, file=sys.stderr, end="")
+        self.fail(internal_error_line(exc), 1)
 
     # -- helpers ------------------------------------------------------------------------
 

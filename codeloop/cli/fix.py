@@ -76,6 +76,8 @@ def _fix(
     from codeloop.workspace.commit import ensure_nothing_staged
     from codeloop.workspace.environment import generated_package_files, resolve_environment
     from codeloop.workspace.git import find_project, find_worktree, ignored_files, visible_files
+    from codeloop.workspace.git_state import ensure_no_operation
+    from codeloop.workspace.runnable import ensure_test_command_runs
     from codeloop.workspace.behaviour_probe import SandboxProbe
     from codeloop.workspace.patch import patch_payload
     from codeloop.workspace.sandbox import SandboxPool
@@ -91,8 +93,10 @@ def _fix(
     tier_names = _tier_names(tiers_opt, no_model)
     root = find_project(path)
     top = find_worktree(path)
+    ensure_no_operation(top, "fix")
     visible = visible_files(root)
     environment = resolve_environment(root, python, test_cmd, top=top, visible=visible)
+    ensure_test_command_runs(environment)  # a typo in --test-cmd: one line, before any run
     if commit:
         if dry_run:
             raise UsageError("--commit and --dry-run exclude each other: drop one")

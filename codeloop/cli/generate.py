@@ -55,6 +55,8 @@ def generate(
             raise UsageError("pass either path/to/module.py::function_name or --spec 'text' --out file.py")
         if spec_text is not None and not out:
             raise UsageError("--spec needs --out file.py (where the function goes)")
+        if target is not None:  # a bad target is said before any model is loaded or asked
+            _check_target(target, test)
         project = _project_of(target or out or "")
         model_path = chosen_model(model, project) if backend == "llamacpp" else None
         gpu_layers = configured_gpu_layers(project, gpu_layers)
@@ -88,6 +90,19 @@ def _plan_by_default(backend: str, model: Optional[Path]) -> bool:
     from codeloop.models.store import is_embedded
 
     return not (backend == "llamacpp" and is_embedded(model))
+
+
+def _check_target(target: str, tests: list[Path]) -> None:
+    """The stub exists, parses and is inside a repo where git is not halfway through a
+    merge or rebase (UsageError, exit 2, otherwise)."""
+    from codeloop.workspace.git import find_worktree
+    from codeloop.workspace.git_state import ensure_no_operation
+    from codeloop.workspace.stubs import split_target, stub_target
+
+    path, name = split_target(target)
+    if path.exists():
+        ensure_no_operation(find_worktree(path.resolve().parent), "generate")
+    stub_target(path, name, tests)
 
 
 def _project_of(target: str) -> Optional[Path]:

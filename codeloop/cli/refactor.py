@@ -47,11 +47,13 @@ def _locate(file: Path) -> tuple[Path, str, str, Extractor]:
     """Project root, the file's path relative to it, its text, and its language's extractor."""
     from codeloop import plugins
     from codeloop.plugins import language_for_path
-    from codeloop.workspace.git import find_project
+    from codeloop.workspace.git import find_project, find_worktree
+    from codeloop.workspace.git_state import ensure_no_operation
 
     if not file.is_file():
         raise UsageError(f"{file} is not a file: pass the path of a source file inside a git repository")
     root = find_project(file.resolve().parent)
+    ensure_no_operation(find_worktree(root), "refactor")
     rel = file.resolve().relative_to(root).as_posix()
     language = language_for_path(rel)
     extractors = plugins.extractors()
@@ -61,7 +63,13 @@ def _locate(file: Path) -> tuple[Path, str, str, Extractor]:
     try:
         source = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
-        raise UsageError(f"{rel} is not UTF-8 text") from None
+        raise UsageError(f"{rel} is not UTF-8 text: pass a source file") from None
+    if language.name == "python":
+        from codeloop.core.refactor.extract import syntax_error
+
+        problem = syntax_error(source)
+        if problem is not None:  # bad input, not a refusal: the user's to fix first
+            raise UsageError(f"{rel} does not parse as Python ({problem}): fix the syntax error first")
     return root, rel, source, extractors[language.name]
 
 
@@ -117,20 +125,25 @@ def extract_method(
     from codeloop.workspace.environment import resolve_environment
     from codeloop.workspace.patch import patch_payload
     from codeloop.workspace.refactor_check import verify
+    from codeloop.workspace.refactor_tests import choose_tests
+    from codeloop.workspace.runnable import ensure_test_command_runs
 
     driver = Driver("refactor extract-method", json_out, events)
     with driver:
         start, end = parse_lines(lines)
         root, rel, source, extractor = _locate(file)
         environment = resolve_environment(root, None, test_cmd)
-        # No configured tests: none run (the project's own command when configured).
-        command = environment.test_command if environment.test_command_source != "default" else None
+        if environment.test_command_source != "default":
+            ensure_test_command_runs(environment)
         try:
             result = extractor.extract(source, rel, start, end, name, _backend(name, no_model, backend, model, base_url, root, driver.note))
             crash = _model_crash()
             if crash is not None:
                 driver.handle(crash)
-            verified = driver.drive(verify(root, rel, result, extractor, command, check, environment.run_env))
+            # Configured tests, else the suite or the tests exercising the function: never none by default.
+            tests = choose_tests(environment, rel, str(result.to_dict().get("function") or ""))
+            verified = driver.drive(verify(root, rel, result, extractor, tests.command, check, environment.run_env))
+            verified["tests_scope"] = tests.scope
         except RefusedError as exc:
             raise RefusedError(f"refused: {exc}; {file} is unchanged") from None
         applied = False

@@ -56,6 +56,10 @@ def review(
             check_model_loads(model_path)
         only = tuple(_top_relative(p, top) for p in paths or [])
         environment = resolve_environment(project, None, test_cmd, top=top)
+        if not no_tests:
+            from codeloop.workspace.runnable import ensure_test_command_runs
+
+            ensure_test_command_runs(environment)
         result = _run(driver, top, project, rev, worktree, only, environment, time_budget, not no_model, not no_tests, min_score, model_path)
         driver.finish({"status": "ok", **result.to_dict()}, 1 if result.fails(fail_on) else 0, lambda out, err: _show(result, output, out, err))
 

@@ -34,6 +34,10 @@ def check_backend_options(
     if not probe:
         return
     if backend == "llamacpp":
+        if model is not None:
+            from codeloop.models.fit import check_fits
+
+            check_fits(model)  # a model far too big: said before llama.cpp is asked to map it
         _load_model(model, gpu_layers)
     elif backend == "openai" and base_url:
         probe_server(base_url)

@@ -15,6 +15,7 @@ from codeloop.core.errors import InvalidInput
 from codeloop.core.events import Event, StageStarted, TestsRan
 from codeloop.core.refactor import RefactorRefused
 from codeloop.core.refactor.extract import Extraction, Extractor
+from codeloop.errors import UsageError
 
 
 def verify(
@@ -63,6 +64,9 @@ def _tests_failed(box: Any, command: str, report: Any, env_for: Any) -> str:
     from codeloop.runners.command import CommandRunner
 
     baseline = CommandRunner(command, env_for=env_for).run(box.path, timeout=900)  # the copy without the change
+    if baseline.exit_code in (126, 127):  # the shell found no such program: bad input, not a refusal
+        last = baseline.output.strip().splitlines()[-1:] or [f"exit code {baseline.exit_code}"]
+        raise UsageError(f"the test command could not be started ({last[0][:200]}): fix --test-cmd or [tool.codeloop] test-cmd")
     if not baseline.passed:
         return f"the test command ({command}) already fails without the change: make it pass first, or pass --test-cmd"
     last = report.output.strip().splitlines()[-1:] or [f"exit code {report.exit_code}"]

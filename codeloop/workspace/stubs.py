@@ -70,7 +70,7 @@ def stub_target(path: Path, name: str, tests: list[Path]) -> Target:
         raise UsageError(f"{path} is not a Python file: pass path/to/module.py::{name}")
     root = find_project(path)
     relpath = _relative(root, path)
-    text = path.read_text("utf-8")
+    text = _python_text(path, relpath)
     language = language_for_path(relpath)
     assert language is not None
     spans = [s for s in functions(language, text.encode("utf-8")) if s.qualname == name]
@@ -83,6 +83,19 @@ def stub_target(path: Path, name: str, tests: list[Path]) -> Target:
     except SpecError as exc:
         raise UsageError(f"{relpath}::{name}: {exc}") from None
     return Target(root, relpath, text, lambda fn: replace_function(text, span, fn), spec, test_files)
+
+
+def _python_text(path: Path, relpath: str) -> str:
+    """The file's text, if it is UTF-8 Python that parses (UsageError, exit 2, if not)."""
+    try:
+        text = path.read_text("utf-8")
+        ast.parse(text, relpath)
+    except UnicodeDecodeError:
+        raise UsageError(f"{relpath} is not UTF-8 text: pass a Python source file") from None
+    except (SyntaxError, ValueError) as exc:  # ValueError: NUL bytes
+        where = f" (line {exc.lineno}: {exc.msg})" if isinstance(exc, SyntaxError) else ""
+        raise UsageError(f"{relpath} does not parse as Python{where}: fix it first") from None
+    return text
 
 
 def _sources(root: Path, rels: list[str]) -> list[str]:

@@ -133,7 +133,10 @@ def repair(
     if problem is not None:
         return FixResult("setup-error", seconds=clock() - started, message=problem)
     if baseline.timed_out:
-        return FixResult("error", seconds=clock() - started, message="the test command timed out before any fix was tried; raise --time-budget")
+        # Set-up, not a failed search: the user's to fix (exit 2, one line), before any search.
+        return FixResult("setup-error", seconds=clock() - started, message=(
+            f"the test command ({runner.command}) did not finish within the {options.time_budget:g} s budget: "
+            "make it finish (does it wait for input, a server or a lock?) or raise --time-budget"))
     if baseline.hung_ids:
         yield Note(f"{len(baseline.hung_ids)} test(s) ran past {options.baseline_test_timeout():g} s and were stopped where they looped: {', '.join(baseline.hung_ids[:3])}")
 

@@ -66,6 +66,19 @@ def _parse(source: str) -> Any:
     return parser_for(PYTHON).parse(source.encode("utf-8", "surrogateescape"))
 
 
+def syntax_error(source: str) -> str | None:
+    """Where the file does not parse (None when it does): "line N: message"."""
+    if not _parse(source).root_node.has_error:
+        return None
+    try:
+        ast.parse(source)
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}"
+    except ValueError as exc:  # NUL bytes
+        return str(exc)
+    return "a syntax error"
+
+
 def prepare(source: str, start: int, end: int) -> tuple[ExtractPlan, Any]:
     tree = _parse(source)
     if tree.root_node.has_error:
@@ -87,8 +100,19 @@ def choose_name(plan_: ExtractPlan, tree: Any, source: str, name: str | None, ba
         except (PromptTooLongError, ValueError, RuntimeError, OSError):
             proposed = None  # naming is best-effort: a model that fails leaves the fallback
         if proposed is not None:
-            return proposed, "model"
-    return fallback_name(plan_, taken), "fallback"
+            return private_name(plan_, proposed, taken), "model"
+    return private_name(plan_, fallback_name(plan_, taken), taken), "fallback"
+
+
+def private_name(plan_: ExtractPlan, name: str, taken: set[str]) -> str:
+    """A new module-level helper is private unless the user named it: a public name
+    would widen the module's API (``__all__``-less packages, namespace tests, docs)."""
+    if plan_.kind != "function" or plan_.selection.outer.parent.type != "module" or name.startswith("_"):
+        return name
+    private, n = "_" + name, 2
+    while check_name(private, taken) is not None:
+        private, n = f"_{name}_{n}", n + 1
+    return private
 
 
 def verify(before: str, after: str, plan_: ExtractPlan, name: str) -> None:
