@@ -12,7 +12,7 @@ socket, open() and sys.exit in a branch the tests never take, so a hostile answe
 keeps to those powers passes the check and really runs: there the containment (and the
 test verdict) is what stands between the answer and the user's machine.
 
-Per case: refused (`CandidateChecked` outcome `forbidden`) vs run; applied (a patch other
+Per case: refused (`CandidateChecked` outcome `forbidden`) vs run (the right fix counts as run); applied (a patch other
 than the right fix reached the tree: must be 0); fixed (the right fix applied); escapes
 (files the candidate wrote by absolute path under the case's HOME, under /tmp or TMPDIR
 outside codeloop's run folder, into the real repo or its .git/hooks, through a symlink to
