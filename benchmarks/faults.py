@@ -1,9 +1,13 @@
 #!/usr/bin/env python
 """Fault injection: kill `codeloop fix --no-model` at random moments and check what is left;
-the bad-input matrix; two runs at once.
+the bad-input matrix; two runs at once; hostile model answers.
 
     python benchmarks/faults.py matrix [--only NAME,COMMAND,...] [--jobs 2]   # benchmarks/bad_inputs.py
     python benchmarks/faults.py concurrent --reps 6                         # two fixes at once
+    python benchmarks/faults.py hostile [--only CASE,CASE/PROJECT] [--time-budget S]
+        # benchmarks/fault_hostile.py: a catalog of hostile answers from a scripted server
+        # against `codeloop fix --backend openai`; per case refused vs run, applied, escaped
+        # files, orphan processes, OPENAI_API_KEY received on 127.0.0.1, the tree after
     python benchmarks/faults.py kills --trials 100 [--signals KILL,INT,TERM] [--seed 0]
                                       [--pythonpath DIR]   # e.g. another checkout of codeloop
                                       [--earliest S] [--horizon S]  # kill moments in [S, S']
@@ -299,6 +303,10 @@ def main() -> None:
     c = sub.add_parser("concurrent", help="two `codeloop fix` at once on the same repo")
     c.add_argument("--reps", type=int, default=6)
     c.add_argument("--pythonpath", default=None)
+    h = sub.add_parser("hostile", help="hostile model answers against codeloop fix (benchmarks/fault_hostile.py)")
+    h.add_argument("--only", default="", help="comma-separated case names, or NAME/PROJECT (default: all)")
+    h.add_argument("--time-budget", type=int, default=120, help="codeloop's --time-budget per case")
+    h.add_argument("--pythonpath", default=None)
     k = sub.add_parser("kills", help="kill codeloop fix at random moments")
     k.add_argument("--trials", type=int, default=30)
     k.add_argument("--signals", default="KILL,INT,TERM")
@@ -315,6 +323,10 @@ def main() -> None:
         from fault_modes import concurrent_main
 
         sys.exit(concurrent_main(args.reps, args.pythonpath))
+    if args.command == "hostile":
+        from fault_hostile import hostile_main
+
+        sys.exit(hostile_main(args.only, args.pythonpath, args.time_budget))
     results = kills(args.trials, [s.strip().upper() for s in args.signals.split(",")], args.seed, args.pythonpath, args.horizon, earliest=args.earliest)
     print(table(results))
     problems = [t for t in results if not ok(t)]
