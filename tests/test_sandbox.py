@@ -12,7 +12,7 @@ from codeloop.core.fix.validate import Validator
 from codeloop.runners.pytest_runner import PytestRunner
 from codeloop.workspace.sandbox import SandboxPool
 
-from tests.conftest import make_repo
+from tests.conftest import git, make_repo
 
 
 def _tree(path: Path) -> dict[str, bytes | str]:
@@ -109,7 +109,9 @@ def test_writes_into_a_copy_replace_a_link_and_never_follow_it(tmp_path: Path) -
             assert (box.path / "linked.py").read_text() == "precious = 2\n"
             assert not (box.path / "linked.py").is_symlink()
         with pool.sandbox() as box:
-            assert os.readlink(box.path / "linked.py") == str(outside)  # the link is back
+            # Back as the snapshot has it: the outside file's text, never a link to it.
+            assert (box.path / "linked.py").read_text() == "precious = 1\n"
+            assert not (box.path / "linked.py").is_symlink()
     assert outside.read_text() == "precious = 1\n"
 
 
@@ -127,3 +129,33 @@ def test_a_candidate_that_edits_a_symlinked_file_is_refused(tmp_path: Path) -> N
         verdict = validate(Candidate(change, "test", "t"))
     assert not verdict.passed and verdict.outcome == "forbidden" and verdict.detail == "edits linked.py, a symbolic link"
     assert outside.read_text() == "def f():\n    return 1\n"
+
+
+def test_a_test_run_that_writes_through_a_tracked_link_never_reaches_outside_the_copy(tmp_path: Path) -> None:
+    # Copied as they are, an absolute link (to a file elsewhere, or to a file of the tree)
+    # still leads to the user's file; the snapshot holds a copy of the outside file and a
+    # relative link inside the copy instead (found by benchmarks/faults.py hostile).
+    outside = tmp_path / "outside.txt"
+    outside.write_text("precious\n")
+    repo = make_repo(tmp_path / "r", {"data.txt": "mine\n", "test_x.py": (
+        "def test_writes_through_links():\n"
+        "    assert open('linked.txt').read() == 'precious\\n'\n"
+        "    assert open('alias.txt').read() == 'mine\\n'\n"
+        "    open('linked.txt', 'w').write('overwritten\\n')\n"
+        "    open('alias.txt', 'w').write('overwritten\\n')\n"
+    )})
+    os.symlink(outside, repo / "linked.txt")
+    os.symlink(repo / "data.txt", repo / "alias.txt")  # absolute, into the tree
+    os.symlink(tmp_path / "nowhere.txt", repo / "dangling.txt")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-qm", "links")
+    runner = PytestRunner("python -m pytest -q -p no:cacheprovider")
+    with SandboxPool(repo, size=1) as pool:
+        with pool.sandbox() as box:
+            report = runner.run(box.path)
+            assert (box.path / "alias.txt").is_symlink() and not os.path.isabs(os.readlink(box.path / "alias.txt"))
+            assert not os.path.lexists(box.path / "dangling.txt")
+    assert report.passed_ids == ["test_x.py::test_writes_through_links"]
+    assert outside.read_text() == "precious\n"
+    assert (repo / "data.txt").read_text() == "mine\n"
+    assert not (tmp_path / "nowhere.txt").exists()

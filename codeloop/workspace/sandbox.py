@@ -39,11 +39,40 @@ def _stamp(path: str) -> Stamp:
     return (st.st_ino, st.st_mode, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-def copy_tree(root: Path, dest: Path, files: list[str]) -> None:
+def copy_tree(root: Path, dest: Path, files: list[str], contain_links: bool = False) -> None:
+    """Copy ``files`` of ``root`` to ``dest``. With ``contain_links`` (the snapshot every
+    copy is made from), no link in the copy leads out of it: see ``_contained_link``."""
+    real_root = os.path.realpath(root)
     for rel in files:
         if _SKIP_PARTS.intersection(Path(rel).parts):
             continue
-        _copy_one(root / rel, dest / rel)
+        if contain_links and (root / rel).is_symlink():
+            _contained_link(root / rel, dest / rel, real_root, dest)
+        else:
+            _copy_one(root / rel, dest / rel)
+
+
+def _contained_link(src: Path, target: Path, real_root: str, dest: Path) -> None:
+    """A link of the user's tree, as the copy gets it. Copied as it is, a link with an
+    absolute target (or ``../`` past the top) still leads to the user's file, and a test
+    run that writes through it writes outside the copy. So: a link to a file of the tree
+    becomes a relative link inside the copy; a link to a file outside becomes a copy of
+    that file; a dangling link out of the tree is left out (writing through it would
+    create the file outside)."""
+    real = os.path.realpath(src)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(target):
+        target.unlink()
+    inside = real == real_root or real.startswith(real_root + os.sep)
+    if inside:
+        there = dest / os.path.relpath(real, real_root)
+        os.symlink(os.path.relpath(there, target.parent), target)
+    elif os.path.isfile(real):
+        shutil.copy2(real, target)
+    elif os.path.isdir(real):
+        os.symlink(real, target)  # a whole folder elsewhere (a data set): read through, not copied
+
+
 
 
 def _copy_one(src: Path, target: Path) -> None:
@@ -88,7 +117,8 @@ class Sandbox:
     def __init__(self, path: Path, pristine: Path, files: list[str]) -> None:
         self.path = path
         self.pristine = pristine
-        self.files = [f for f in files if not _SKIP_PARTS.intersection(Path(f).parts)]
+        # What the snapshot holds (it leaves out dangling links out of the tree).
+        self.files = [f for f in files if not _SKIP_PARTS.intersection(Path(f).parts) and os.path.lexists(pristine / f)]
         self.expected: dict[str, Stamp] = {}
         self.folders: set[str] = set()
         self._copy()
@@ -170,7 +200,7 @@ class SandboxPool:
         self.scratch = self._base / "scratch"  # the run's own temp files, removed with the copies
         self.scratch.mkdir()
         self.pristine = self._base / "pristine" / root.name
-        copy_tree(root, self.pristine, self.files + self.extras)
+        copy_tree(root, self.pristine, self.files + self.extras, contain_links=True)
         self._free: queue.Queue[Sandbox] = queue.Queue()
         self._made = 0
         self._fresh = 0
