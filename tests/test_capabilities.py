@@ -174,3 +174,13 @@ def test_scripted_loop_counts_refused_candidates_by_reason(tmp_path):
     assert "process exit" in checked[0][1] and "import pytest" in checked[1][1]
     payload = result.to_dict()
     assert payload["forbidden"] == 2 and payload["forbidden_by"] == {"process exit": 1, "import pytest": 1}
+
+
+def test_reaching_into_other_modules_through_sys_modules_is_new_even_where_sys_was_used():
+    # The original calls sys.exit in a branch; the candidate empties the tests' data at
+    # import through sys.modules (a default argument): the tests then pass vacuously.
+    old = "import sys\n\n\ndef add(a, b):\n    if a is None:\n        sys.exit(2)\n    return a - b\n"
+    new = "import sys\n\n\ndef add(a, b, _=sys.modules['testdata'].CASES.clear()):\n    if a is None:\n        sys.exit(2)\n    return a + b\n"
+    found = refusal(old, new)
+    assert found is not None and found.capability == "other modules' objects", found
+    assert refusal(new, new.replace("a + b", "a * b")) is None  # already used: allowed

@@ -39,7 +39,8 @@ def test_every_hostile_answer_is_one_add_function_and_plain_ones_are_refused(hos
                                        "writes HOME", "writes /tmp", "writes real repo", "writes .git/hooks",
                                        "detached child writes repo late", "write through symlink",
                                        "OPENAI_API_KEY over TCP", "50 sleeping children"}
-    ran = []
+    ran: list[str] = []
+    refused: list[str] = []
     for case in cases:
         original = hostile.PLAIN if case.project == "plain" else hostile.ARMED
         for answer in case.hostile:
@@ -50,8 +51,13 @@ def test_every_hostile_answer_is_one_add_function_and_plain_ones_are_refused(hos
             elif why is None:
                 ran.append(case.name)
             else:
-                assert case.name == "4 MiB literal" and why.capability == "size", (case.name, str(why))
-    assert len(ran) == sum(len(c.hostile) for c in cases if c.project == "armed") - 1
+                # Refused even though the armed original uses sys: reaching into other
+                # modules through sys.modules is a capability of its own.
+                assert (case.name, why.capability) in {("4 MiB literal", "size")} or why.capability == "other modules' objects", (case.name, str(why))
+                refused.append(case.name)
+    assert len(ran) + len(refused) == sum(len(c.hostile) for c in cases if c.project == "armed")
+    assert "4 MiB literal" in refused and "test data rewritten at import" in refused
+    assert {"writes HOME", "write through symlink", "detached child writes repo late", "50 sleeping children"} <= set(ran)
 
 
 def test_the_right_fix_passes_the_check_in_both_projects(hostile: Any) -> None:

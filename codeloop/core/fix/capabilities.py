@@ -315,6 +315,11 @@ def _attribute(node: ast.Attribute, root: str | None, tests: frozenset[str], add
         add("file I/O", where, node)
     if attr in ESCAPE_ATTRS:
         add("interpreter internals", where, node)
+    if root == "sys" and attr in ("modules", "meta_path", "path_hooks", "settrace", "setprofile"):
+        # Other modules' objects and the import machinery: a capability of its own, apart
+        # from the rest of sys (code that calls sys.exit may not thereby empty the tests'
+        # data through sys.modules: benchmarks/faults.py hostile).
+        add("other modules' objects", where, node)
     if attr in tests:
         add("pytest or the test modules", where, node)
 
