@@ -42,9 +42,14 @@ def test_fallback_name_avoids_clashes():
     ],
 )
 def test_bad_given_names_are_usage_errors(bad, message):
-    with pytest.raises(UsageError) as info:
+    # The core names the input ("name"); the CLI turns that into its flag (--name).
+    from codeloop.cli.common import usage_error
+    from codeloop.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as info:
         extract_method(SOURCE, "m.py", 2, 4, name=bad)
-    assert str(info.value) == message
+    assert info.value.what == "name"
+    assert str(usage_error(info.value)) == message
 
 
 def test_verb_hints_follow_what_the_code_does():

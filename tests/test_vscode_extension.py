@@ -136,17 +136,19 @@ def test_real_file_review_reads_the_saved_file_and_carries_the_quick_fix(tmp_pat
 
 
 def test_real_extract_method_preview_name_rename_and_refusal(tmp_path: Path) -> None:
-    repo = make_repo(tmp_path / "r", BUGGY)
+    # The suite passes (extract-method runs it by default and refuses on a failing one).
+    repo = make_repo(tmp_path / "r", {k: v.replace("a - b", "a + b") for k, v in BUGGY.items()})
     before = snapshot(repo)
     calc = str(repo / "calc.py")
     refused = parse("extract", run_cli(*argv("extract", CHEAP, calc, {"start": 1, "end": 9}), cwd=repo))
     assert refused["kind"] == "error" and "def line of mul" in refused["message"]
     proposed = parse("extract", run_cli(*argv("extract", CHEAP, calc, {"start": 6, "end": 8}), cwd=repo))
-    assert proposed["kind"] == "preview" and (proposed["name"], proposed["nameSource"]) == ("compute_r", "fallback")
+    # Unnamed, a new module-level helper is private.
+    assert proposed["kind"] == "preview" and (proposed["name"], proposed["nameSource"]) == ("_compute_r", "fallback"), proposed
     renamed = parse("extract", run_cli(*argv("extract", CHEAP, calc, {"start": 6, "end": 8}, "product"), cwd=repo))
     assert renamed["message"] == (
-        "codeloop extracts lines 6-8 of mul into product(a, b) (checked: parses yes, tests none configured). Apply it?"
-    )
+        "codeloop extracts lines 6-8 of mul into product(a, b) (checked: parses yes, tests passed, tests_scope suite). Apply it?"
+    ), renamed
     assert snapshot(repo) == before
     assert parse("apply", apply(renamed["patch"]["payload"], repo))["ok"]
     assert "def product(a, b):\n" in (repo / "calc.py").read_text()

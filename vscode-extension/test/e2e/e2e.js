@@ -158,9 +158,9 @@ async function extract(page) {
   const input = page.locator('.quick-input-widget input').first();
   await page.waitForFunction(() => {
     const box = document.querySelector('.quick-input-widget input');
-    return box && box.value === 'compute_r';
+    return box && box.value === '_compute_r'; // a new module-level helper is private unless named
   }, null, { timeout: CLI_MS });
-  lap('name proposed: compute_r');
+  lap('name proposed: _compute_r');
   await input.fill('product');
   await page.keyboard.press('Enter');
   const toast = await waitForToast(page, 'codeloop extracts lines 6-8 of mul into product(a, b)', CLI_MS);
