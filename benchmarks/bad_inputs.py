@@ -376,9 +376,11 @@ CASES: list[Case] = [
     # The up-front probe waits a few seconds for an answer: a stalled server is bad input.
     Case("fix-server-slow", "fix", _served("slow", "fix", "--tiers", "model", "--backend", "openai", "--base-url", "{url}", "--time-budget", "12"), max_seconds=40),
     Case("fix-server-429", "fix", _served("429", "fix", "--tiers", "model", "--backend", "openai", "--base-url", "{url}", "--time-budget", "40"), expect=1, slow=True),
-    Case("fix-server-500", "fix", _served("500", "fix", "--tiers", "model", "--backend", "openai", "--base-url", "{url}", "--time-budget", "40"), expect=1, slow=True),
+    # A server that answers 500 to everything, its health check included, is marked down:
+    # no usable server is exit 2, like an unreachable one.
+    Case("fix-server-500", "fix", _served("500", "fix", "--tiers", "model", "--backend", "openai", "--base-url", "{url}", "--time-budget", "40"), expect=2, slow=True),
     Case("fix-server-truncated", "fix", _served("truncated", "fix", "--tiers", "model", "--backend", "openai", "--base-url", "{url}", "--time-budget", "40"), expect=1, slow=True),
-    Case("generate-server-500", "generate", _served("500", "generate", "gen.py::double", "--backend", "openai", "--base-url", "{url}", "--time-budget", "15"), expect=1),
+    Case("generate-server-500", "generate", _served("500", "generate", "gen.py::double", "--backend", "openai", "--base-url", "{url}", "--time-budget", "15"), expect=2),
     Case("generate-server-truncated", "generate", _served("truncated", "generate", "gen.py::double", "--backend", "openai", "--base-url", "{url}", "--time-budget", "15"), expect=1),
 ]
 

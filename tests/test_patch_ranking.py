@@ -70,10 +70,12 @@ def test_scripted_scorer_makes_the_cheap_tier_explore_and_pick_the_most_natural(
     assert _wins(events), events
 
 
-def test_without_a_scorer_the_first_plausible_patch_ends_the_search(tmp_path):
+def test_without_a_scorer_the_first_plausible_patch_is_kept_and_rivals_are_only_checked(tmp_path):
+    # Rivals are still validated (they tell the behaviour comparison whether the tests
+    # leave the fix open: patch_choice.py), but nothing ranks them above the first.
     repo = make_repo(tmp_path / "r", MAD_REPO)
     result, events = drive(repo, [CheapTier(generators_for, share=1.0, workers=1)])
-    assert result.status == "fixed" and result.stats.plausible == 1 and not _wins(events)
+    assert result.status == "fixed" and result.stats.plausible >= 1 and not _wins(events)
 
 
 @pytest.mark.model
@@ -107,5 +109,5 @@ def test_a_scorer_that_fails_turns_ranking_off_and_keeps_the_fix(tmp_path):
         raise RuntimeError("model file gone")
 
     result, events = drive(repo, [CheapTier(generators_for, share=1.0, workers=1, scorer=broken_score)])
-    assert result.status == "fixed" and result.stats.plausible == 1
+    assert result.status == "fixed" and result.stats.plausible >= 1  # rivals are still checked
     assert any(isinstance(e, Note) and "patch ranking off (RuntimeError: model file gone)" in e.message for e in events)

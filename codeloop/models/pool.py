@@ -105,7 +105,9 @@ class ServerPool:
     def _failed(self, state: ServerState, now: float) -> None:
         state.failed += 1
         state.failures += 1
-        if state.failures >= self.fail_limit:
+        # A lone server is never marked down: there is nowhere else to go, and a run that
+        # found it once should keep asking (its answers' failures end the model tier instead).
+        if state.failures >= self.fail_limit and len(self.servers) > 1:
             state.down_until = now + self.down_seconds
             state.failures = 0  # back after the pause with a clean slate (and a check first)
             state.healthy = False
