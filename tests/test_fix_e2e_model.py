@@ -24,8 +24,9 @@ def test_embedded_model_fixes_a_bug_with_the_model_tier_alone(tmp_path):
     assert payload["status"] == "fixed" and payload["stage"] == "model"
     assert payload["files"] == ["calc.py"] and payload["applied"] is True
     assert payload["llm_calls"] >= 1 and payload["completion_tokens"] > 0
-    # The shared prompt is evaluated once for all samples (KV cache reuse).
-    assert payload["prompt_tokens_evaluated"] < payload["prompt_tokens"]
+    # The shared prompt is evaluated once for all samples (KV cache reuse): visible from
+    # the second call on (a first answer that fixes it leaves nothing to reuse).
+    assert payload["llm_calls"] == 1 or payload["prompt_tokens_evaluated"] < payload["prompt_tokens"], payload
     assert git(repo, "status", "--porcelain").strip() == "M calc.py"
     tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=repo, capture_output=True, text=True)
     assert tests.returncode == 0, tests.stdout[-2000:]
