@@ -84,8 +84,9 @@ def empty(base: Path) -> Path:
     return repo
 
 
-def merging(base: Path) -> Path:
-    """A merge stopped on a conflict in calc.py (conflict markers in the file)."""
+def _stopped_on_a_conflict(base: Path, operation: str) -> Path:
+    """``git merge``/``git rebase`` of a branch that edits calc.py's line differently,
+    stopped on the conflict (markers in the file)."""
     repo = project(base, buggy=False)
     git(repo, "stash", "-q", "--include-untracked")
     git(repo, "checkout", "-q", "-b", "other")
@@ -94,22 +95,18 @@ def merging(base: Path) -> Path:
     git(repo, "checkout", "-q", "main")
     write(repo, {"calc.py": CALC_OK.replace("a + b", "(a + b)")})
     git(repo, "commit", "-qam", "main")
-    git(repo, "merge", "-q", "other")
+    git(repo, operation, "-q", "other")
     return repo
+
+
+def merging(base: Path) -> Path:
+    """A merge stopped on a conflict in calc.py (conflict markers in the file)."""
+    return _stopped_on_a_conflict(base, "merge")
 
 
 def rebasing(base: Path) -> Path:
     """A rebase stopped on a conflict."""
-    repo = project(base, buggy=False)
-    git(repo, "stash", "-q", "--include-untracked")
-    git(repo, "checkout", "-q", "-b", "other")
-    write(repo, {"calc.py": CALC_OK.replace("a + b", "b + a")})
-    git(repo, "commit", "-qam", "other")
-    git(repo, "checkout", "-q", "main")
-    write(repo, {"calc.py": CALC_OK.replace("a + b", "(a + b)")})
-    git(repo, "commit", "-qam", "main")
-    git(repo, "rebase", "-q", "other")
-    return repo
+    return _stopped_on_a_conflict(base, "rebase")
 
 
 def corrupt_gguf(base: Path) -> Path:

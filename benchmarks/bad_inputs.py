@@ -126,9 +126,9 @@ def can_mount() -> bool:
 def run_case(case: Case, base: Path, pythonpath: str | None = None) -> Outcome:
     """Build the case's folders under ``base`` (which must be empty), run it, judge it."""
     if case.needs == "mount" and not can_mount():
-        return Outcome(case.name, case.command, None, case.expect, "", [], False, 0.0, skipped="needs root to mount a tmpfs")
+        return Outcome(case.name, case.command, None, case.expect, "", [], False, 0.0, skipped="needs root to mount a tmpfs (run the suite as root to check a full disk for real; the error mapping is tested in-process too)")
     if case.needs == "prlimit" and shutil.which("prlimit") is None:
-        return Outcome(case.name, case.command, None, case.expect, "", [], False, 0.0, skipped="needs prlimit (util-linux)")
+        return Outcome(case.name, case.command, None, case.expect, "", [], False, 0.0, skipped="needs prlimit (apt-get install util-linux) to cap the address space")
     base.mkdir(parents=True, exist_ok=True)
     env = cli_env(base, pythonpath)
     setup = case.build(base)

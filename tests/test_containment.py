@@ -114,7 +114,7 @@ def _network_isolation_permitted() -> bool:
 
 def test_the_candidate_cannot_reach_a_server_outside_but_can_serve_on_loopback(tmp_path: Path) -> None:
     if not _network_isolation_permitted():
-        pytest.skip("this OS permits no network namespace here (see README: test runs keep the network)")
+        pytest.skip("this OS permits no network namespace here (run as root, or allow unprivileged user namespaces: sysctl kernel.unprivileged_userns_clone=1); see README: test runs then keep the network")
     server = socket.socket()
     server.bind(("127.0.0.1", 0))
     server.listen()
