@@ -157,3 +157,68 @@ def test_run_contained_feeds_stdin_and_keeps_stderr_apart(tmp_path: Path) -> Non
     code = "import sys; sys.stderr.write('noise'); print(sys.stdin.read().upper())"
     result = run_contained([sys.executable, "-c", code], tmp_path, timeout=30, input=b"abc", merge_stderr=False)
     assert result.output.strip() == "ABC"
+
+
+def _mount_namespace_permitted() -> bool:
+    """Whether this OS lets the launcher make a mount namespace (root, or user namespaces)."""
+    from codeloop.containment import launcher
+
+    child = os.fork()
+    if child == 0:
+        libc = launcher._libc()
+        os._exit(0 if libc is not None and launcher._unshare(libc, launcher.CLONE_NEWNS) in ("ns", "userns+ns") else 1)
+    return os.waitpid(child, 0)[1] == 0
+
+
+WRITES = (
+    # A candidate's writes by absolute path (what the hostile catalog's escapes did), then
+    # the writes a test run needs: its own copy, its HOME and TMPDIR, /dev/null, /dev/shm.
+    "for target in {outside}/escaped.txt {repo}/.git/hooks/pre-commit /tmp/{token}; do "
+    "  (echo pwned > $target) 2>/dev/null && echo WROTE $target || echo REFUSED $target; done; "
+    "echo ok > in-copy.txt && echo ok > $HOME/at-home && echo ok > $TMPDIR/in-tmp && echo ok > /dev/null && echo WRITABLE; "
+    "{python} -c 'import multiprocessing; multiprocessing.Lock(); print(\"SEMAPHORE\")'"
+)
+
+
+def _write_everywhere(tmp_path: Path) -> tuple[str, Path, list[Path]]:
+    outside = tmp_path / "home"
+    (outside / "repo" / ".git" / "hooks").mkdir(parents=True)
+    token = f"codeloop-escape-{os.getpid()}-{time.monotonic_ns()}"
+    copy = session.current().new_folder("copy-")  # where a candidate runs: a copy in the run folder
+    script = WRITES.format(outside=outside, repo=outside / "repo", token=token, python=sys.executable)
+    result = run_shell(script, copy, timeout=30)
+    targets = [outside / "escaped.txt", outside / "repo" / ".git" / "hooks" / "pre-commit", Path("/tmp") / token]
+    assert (copy / "in-copy.txt").read_text() == "ok\n"
+    return result.output, copy, targets
+
+
+def test_a_candidate_cannot_write_by_absolute_path_outside_its_copy(tmp_path: Path) -> None:
+    if not _mount_namespace_permitted():
+        pytest.skip("this OS permits no mount namespace here (run as root, or allow unprivileged user namespaces); see README: test runs may then write anywhere the user may")
+    output, _, targets = _write_everywhere(tmp_path)
+    assert "WROTE" not in output and output.count("REFUSED") == 3, output
+    assert "WRITABLE" in output and "SEMAPHORE" in output, output
+    assert not any(os.path.lexists(t) for t in targets)
+
+
+def test_filesystem_opt_out_lets_test_runs_write_anywhere(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(session.FILESYSTEM_OPT_OUT, "1")
+    output, _, targets = _write_everywhere(tmp_path)
+    try:
+        assert output.count("WROTE") == 3 and "WRITABLE" in output, output
+    finally:
+        for target in targets:
+            target.unlink(missing_ok=True)
+
+
+def test_a_command_run_outside_the_run_folder_may_write_where_it_runs(tmp_path: Path) -> None:
+    (tmp_path / "sub").mkdir()
+    result = run_shell("echo ok > sub/made.txt && echo ok > $TMPDIR/x && echo DONE", tmp_path, timeout=30)
+    assert "DONE" in result.output and (tmp_path / "sub" / "made.txt").read_text() == "ok\n"
+
+
+def test_mountinfo_paths_are_unescaped() -> None:
+    from codeloop.containment.launcher import _unescape
+
+    assert _unescape(r"/mnt/my\040disk\134x") == "/mnt/my disk\\x"
+    assert _unescape("/plain") == "/plain"

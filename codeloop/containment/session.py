@@ -46,6 +46,7 @@ _NAME = re.compile(rf"^{RUN_PREFIX}(\d+)-(\d+)-[0-9a-f]+$")
 _BOOT = "import sys; sys.path.insert(0, sys.argv[1]); import importlib; importlib.import_module(sys.argv[2]).main(sys.argv[3:])"
 _PACKAGE_PARENT = str(Path(codeloop.__file__).resolve().parent.parent)
 NETWORK_OPT_OUT = "CODELOOP_TEST_NETWORK"  # "1": test runs keep the network
+FILESYSTEM_OPT_OUT = "CODELOOP_TEST_FILESYSTEM"  # "1": test runs may write anywhere the user may
 
 
 def program(module: str, *args: str) -> list[str]:
@@ -174,15 +175,31 @@ class RunSession:
         env = child_env(os.environ, str(scratch / "home"), str(scratch / "tmp"), self.id, extra_env)
         network = os.environ.get(NETWORK_OPT_OUT) == "1"
         limits = [os.getpid(), int(2 * timeout) + 60, _memory_limit(), 512, int(network)]
+        writable = self.writable_folders(cwd)
         with self._guard:
             proc = subprocess.Popen(
-                program("codeloop.containment.launcher", *map(str, limits), *argv), cwd=cwd, env=env, stdin=stdin,
+                program("codeloop.containment.launcher", *map(str, limits), str(len(writable)), *writable, *argv),
+                cwd=cwd, env=env, stdin=stdin,
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT if merge_stderr else subprocess.DEVNULL,
                 start_new_session=True,
             )
             self._launchers.add(proc.pid)
         self._tell(f"+{proc.pid}")
         return proc
+
+    def writable_folders(self, cwd: Path) -> list[str]:
+        """What a test run may write to: the run folder (its copy, scratch HOME and TMPDIR,
+        reports); everything else is read-only for it. A run started outside the run
+        folder (a command run in place, not in a copy) may write where it runs, too.
+        Empty (no mount namespace) when the user opted out."""
+        if os.environ.get(FILESYSTEM_OPT_OUT) == "1":
+            return []
+        folders = [str(self.folder)]
+        try:
+            Path(cwd).resolve().relative_to(self.folder.resolve())
+        except ValueError:
+            folders.append(str(cwd))
+        return folders
 
     def finished(self, proc: subprocess.Popen[bytes]) -> None:
         with self._guard:
