@@ -10,7 +10,8 @@ run here, three at a time (one module-scoped run, one test per case)."""
 from __future__ import annotations
 
 import importlib.util
-import json
+import os
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -57,20 +58,40 @@ def test_bad_input(name: str, outcomes: dict[str, Any]) -> None:
 
 
 def test_an_internal_error_is_one_line_and_its_traceback_needs_debug(tmp_path: Path) -> None:
-    # A damaged undo checkpoint makes `undo` hit a bug of ours (a manifest it cannot read).
+    # A bug of ours, planted: `undo` raises an exception no layer expects.
     repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n"})
-    manifest = repo / ".codeloop" / "undo" / "0001" / "manifest.json"
-    manifest.parent.mkdir(parents=True)
-    manifest.write_text(json.dumps({"files": 5}))
+    planted = ("import sys, codeloop.workspace.checkpoint as c\n"
+               "def boom(root): raise AttributeError('planted bug')\n"
+               "c.undo = boom\n"
+               "from codeloop.cli.app import main\n"
+               "sys.argv = ['codeloop', *sys.argv[1:]]; main()\n")
     before = snapshot(repo)
-    plain = run_cli("undo", cwd=repo)
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    plain = subprocess.run([sys.executable, "-c", planted, "undo"], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
     assert plain.returncode == 1
-    assert "Traceback" not in plain.stderr
+    assert "Traceback" not in plain.stderr and "planted bug" in plain.stderr
     assert plain.stderr.strip().count("\n") == 0 and "codeloop --debug" in plain.stderr
-    debug = run_cli("--debug", "undo", cwd=repo)
+    debug = subprocess.run([sys.executable, "-c", planted, "--debug", "undo"], cwd=repo, env=env, capture_output=True, text=True, timeout=300)
     assert debug.returncode == 1
     assert "Traceback (most recent call last)" in debug.stderr
     assert debug.stderr.strip().splitlines()[-1].startswith("codeloop: internal error")
+    assert snapshot(repo) == before
+
+
+@pytest.mark.parametrize("damage", ["not json {", '{"files": 5}', '{"files": [{"path": "a.py"}]}',
+                                    '{"files": [{"path": "../x.py", "before": "0.before", "after_sha256": "0"}]}',
+                                    '{"files": [{"path": "a.py", "before": "9.before", "after_sha256": "0"}]}'])
+def test_a_damaged_undo_checkpoint_is_bad_input_and_changes_nothing(tmp_path: Path, damage: str) -> None:
+    repo = make_repo(tmp_path / "repo", {"a.py": "x = 1\n"})
+    manifest = repo / ".codeloop" / "undo" / "0001" / "manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(damage)
+    (manifest.parent / "0.before").write_text("x = 0\n")
+    before = snapshot(repo)
+    result = run_cli("undo", cwd=repo)
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().count("\n") == 0 and "Traceback" not in result.stderr
+    assert "undo checkpoint .codeloop/undo/0001 is damaged" in result.stderr and "remove .codeloop/undo/0001" in result.stderr
     assert snapshot(repo) == before
 
 

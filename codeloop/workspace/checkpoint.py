@@ -229,6 +229,29 @@ def latest(root: Path) -> Path | None:
     return found[-1] if found else None
 
 
+def _readable_manifest(root: Path, checkpoint: Path) -> dict[str, Any]:
+    """The checkpoint's manifest, checked entry by entry before anything is written: a
+    damaged one (hand-edited, cut short by a full disk) is the user's to sort out, exit 2."""
+    where = checkpoint.relative_to(root)
+    try:
+        manifest = json.loads((checkpoint / "manifest.json").read_text(encoding="utf-8"))
+        files = manifest["files"]
+        if not isinstance(files, list):
+            raise TypeError("files is not a list")
+        for entry in files:
+            rel = Path(entry["path"])
+            if rel.is_absolute() or ".." in rel.parts:
+                raise ValueError(f"path {entry['path']!r} leaves the repository")
+            (checkpoint / entry["before"]).stat()
+            str(entry["after_sha256"])
+    except (OSError, ValueError, TypeError, KeyError) as exc:
+        raise UsageError(
+            f"the undo checkpoint {where} is damaged ({type(exc).__name__}: {exc}); nothing was changed: "
+            f"restore the files by hand (git diff shows codeloop's change) and remove {where}"
+        ) from exc
+    return manifest  # type: ignore[no-any-return]
+
+
 def undo(root: Path) -> list[str]:
     """Restore what the last applied change replaced; refuse if those files changed since.
 
@@ -237,7 +260,7 @@ def undo(root: Path) -> list[str]:
     checkpoint = latest(root)
     if checkpoint is None:
         raise UsageError("nothing to undo: no change applied by codeloop was found in this repository")
-    manifest = json.loads((checkpoint / "manifest.json").read_text())
+    manifest = _readable_manifest(root, checkpoint)
     todo = []
     for entry in manifest["files"]:
         target = root / entry["path"]
