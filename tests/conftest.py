@@ -172,3 +172,18 @@ def pip_install(venv: Path, *args: str, cwd: Path | None = None) -> None:
 def activated(venv: Path) -> dict[str, str]:
     """What `source .venv/bin/activate` sets."""
     return {"VIRTUAL_ENV": str(venv), "PATH": str(venv / "bin") + os.pathsep + os.environ.get("PATH", "")}
+
+
+def mount_namespace_permitted() -> bool:
+    """Whether this OS lets the test-run launcher make a mount namespace (root, or
+    unprivileged user namespaces); where it does not, test runs may write anywhere."""
+    from codeloop.containment import launcher
+
+    child = os.fork()
+    if child == 0:
+        libc = launcher._libc()
+        os._exit(0 if libc is not None and launcher._unshare(libc, launcher.CLONE_NEWNS) in ("ns", "userns+ns") else 1)
+    return os.waitpid(child, 0)[1] == 0
+
+
+NO_MOUNT_NAMESPACE = "this OS permits no mount namespace here (run as root, or allow unprivileged user namespaces); see README: test runs may then write anywhere the user may"

@@ -1,8 +1,11 @@
 """The `codeloop fix` CLI contract, run as a real subprocess on real git repos."""
 
 import json
+import os
 
-from tests.conftest import make_repo, run_cli, snapshot
+import pytest
+
+from tests.conftest import NO_MOUNT_NAMESPACE, make_repo, mount_namespace_permitted, run_cli, snapshot
 
 BUGGY = {
     "calc.py": "def add(a, b):\n    return a - b\n",
@@ -187,3 +190,25 @@ def test_commit_refuses_a_fix_in_a_file_with_uncommitted_edits(tmp_path):
     payload = json.loads(proc.stdout)
     assert not payload["applied"] and "uncommitted edits" in payload["message"]
     assert snapshot(repo) == before
+
+
+def test_tests_that_write_to_a_fixed_path_outside_are_told_how_to_go_on(tmp_path):
+    # Test runs may not write outside their copy (containment); a suite that writes to a
+    # fixed /tmp path fails there for that reason alone: a set-up error, not a bug to fix.
+    if not mount_namespace_permitted():
+        pytest.skip(NO_MOUNT_NAMESPACE)
+    fixed = f"/tmp/codeloop-fixed-path-{os.getpid()}.txt"
+    files = dict(BUGGY)
+    files["test_calc.py"] = f"from calc import add\n\n\ndef test_add():\n    open({fixed!r}, 'w').write('x')\n    assert add(2, 3) == 5\n"
+    repo = make_repo(tmp_path / "r", files)
+    before = snapshot(repo)
+    proc = run_cli("fix", str(repo), "--no-model", "--time-budget", "60")
+    assert proc.returncode == 2, proc.stderr
+    assert f"{fixed} is read-only for test runs under codeloop" in proc.stderr and "CODELOOP_TEST_FILESYSTEM=1" in proc.stderr
+    assert snapshot(repo) == before
+    opted_out = run_cli("fix", str(repo), "--no-model", "--time-budget", "60", "--json", env={"CODELOOP_TEST_FILESYSTEM": "1"})
+    try:
+        assert json.loads(opted_out.stdout)["status"] == "fixed", opted_out.stderr
+    finally:
+        if os.path.exists(fixed):
+            os.unlink(fixed)

@@ -14,6 +14,7 @@ import pytest
 from codeloop.containment import procs, session
 from codeloop.containment.environment import child_env
 from codeloop.runners.base import run_contained, run_shell
+from tests.conftest import NO_MOUNT_NAMESPACE, mount_namespace_permitted
 
 # A grandchild that double-forks and calls setsid(): out of the run's process group and
 # session, re-parented away from the shell. It writes its pid, then sleeps.
@@ -159,17 +160,6 @@ def test_run_contained_feeds_stdin_and_keeps_stderr_apart(tmp_path: Path) -> Non
     assert result.output.strip() == "ABC"
 
 
-def _mount_namespace_permitted() -> bool:
-    """Whether this OS lets the launcher make a mount namespace (root, or user namespaces)."""
-    from codeloop.containment import launcher
-
-    child = os.fork()
-    if child == 0:
-        libc = launcher._libc()
-        os._exit(0 if libc is not None and launcher._unshare(libc, launcher.CLONE_NEWNS) in ("ns", "userns+ns") else 1)
-    return os.waitpid(child, 0)[1] == 0
-
-
 WRITES = (
     # A candidate's writes by absolute path (what the hostile catalog's escapes did), then
     # the writes a test run needs: its own copy, its HOME and TMPDIR, /dev/null, /dev/shm.
@@ -193,8 +183,8 @@ def _write_everywhere(tmp_path: Path) -> tuple[str, Path, list[Path]]:
 
 
 def test_a_candidate_cannot_write_by_absolute_path_outside_its_copy(tmp_path: Path) -> None:
-    if not _mount_namespace_permitted():
-        pytest.skip("this OS permits no mount namespace here (run as root, or allow unprivileged user namespaces); see README: test runs may then write anywhere the user may")
+    if not mount_namespace_permitted():
+        pytest.skip(NO_MOUNT_NAMESPACE)
     output, _, targets = _write_everywhere(tmp_path)
     assert "WROTE" not in output and output.count("REFUSED") == 3, output
     assert "WRITABLE" in output and "SEMAPHORE" in output, output
@@ -222,3 +212,18 @@ def test_mountinfo_paths_are_unescaped() -> None:
 
     assert _unescape(r"/mnt/my\040disk\134x") == "/mnt/my disk\\x"
     assert _unescape("/plain") == "/plain"
+
+
+def test_a_link_to_a_folder_outside_is_read_through_not_written_through(tmp_path: Path) -> None:
+    # The sandbox keeps a link to a folder outside the tree (a data set) as a link: the
+    # mount namespace is what stops a test run from writing through it.
+    if not mount_namespace_permitted():
+        pytest.skip(NO_MOUNT_NAMESPACE)
+    data = tmp_path / "dataset"
+    data.mkdir()
+    (data / "rows.csv").write_text("1,2\n")
+    copy = session.current().new_folder("copy-")
+    (copy / "data").symlink_to(data)
+    result = run_shell("cat data/rows.csv && (echo x > data/new.csv) 2>&1; (echo x >> data/rows.csv) 2>&1; echo END", copy, timeout=30)
+    assert "1,2" in result.output and result.output.count("Read-only file system") == 2, result.output
+    assert sorted(p.name for p in data.iterdir()) == ["rows.csv"] and (data / "rows.csv").read_text() == "1,2\n"

@@ -17,6 +17,8 @@ from collections.abc import Callable
 
 from codeloop.runners.base import TestReport
 
+# Test runs may write only inside their copy and scratch HOME/TMPDIR (containment/launcher.py).
+_READ_ONLY = re.compile(r"Read-only file system(?:: '([^']+)')?")
 _NO_MODULE = re.compile(r"(?:ModuleNotFoundError|ImportError): No module named '?([\w.]+)'?")
 
 
@@ -31,6 +33,13 @@ def setup_problem(report: TestReport, command: str, python: str, is_pytest: bool
         return (
             f"the test command could not be started: {_last_line(out) or f'exit code {report.exit_code}'} "
             "(fix --test-cmd or [tool.codeloop] test-cmd, or pass --python)"
+        )
+    read_only = _READ_ONLY.search(out)
+    if read_only:
+        where = f"{read_only.group(1)} is" if read_only.group(1) else "files outside their copy are"
+        return (
+            f"the tests write outside their temporary folder ({where} read-only for test runs under codeloop): "
+            "write to tmp_path or $TMPDIR in the tests, or set CODELOOP_TEST_FILESYSTEM=1 to let test runs write anywhere"
         )
     if not is_pytest:
         return None
