@@ -63,3 +63,59 @@ def test_scripted_tier_the_natural_behaviour_wins_over_the_tiers_pick(tmp_path):
     result = vetted(make_repo(tmp_path / "r", WEAK), scripted_score)
     assert result.status == "fixed" and result.winner == "'==' -> '<'"
     assert result.assessment is not None and result.assessment.confident
+
+
+class ScriptedModelTier:
+    """A scripted stand-in for the model tier (loop logic only): validates its
+    replacements of ``balance == 0``; returns the first that passes."""
+
+    name = "model"
+
+    def __init__(self, replacements: list[str]) -> None:
+        self.replacements = replacements
+        self.asked = False
+
+    def run(self, ctx: RepairContext) -> TierRun:
+        self.asked = True
+        before = ctx.read("bank.py")
+        for text in self.replacements:
+            change = ChangeSet((FileChange("bank.py", before, before.replace("balance == 0", text)),))
+            candidate = Candidate(change, "model", f"model: {text}", "bank.py")
+            if ctx.validate(candidate).passed:
+                return candidate
+        return None
+        yield  # a generator, like every tier
+
+
+def routed(repo: Path, model: ScriptedModelTier):  # type: ignore[no-untyped-def]
+    env = resolve_environment(repo, python=sys.executable)
+    with SandboxPool(repo, size=2) as pool:
+        vetting = PatchVetting(SandboxProbe(pool, env, pool.scratch))
+        tiers = [ScriptedTier(["<=", "<"]), model]
+        loop = repair(pool, PytestRunner(f"{sys.executable} -m pytest -q"), tiers, language_for_path, FixOptions(time_budget=120), vetting=vetting)
+        return drive_events(loop, lambda event: None)
+
+
+def test_scripted_an_unsure_cheap_fix_is_held_and_a_model_that_reaches_one_of_its_behaviours_settles_it(tmp_path):
+    model = ScriptedModelTier(["0 > balance"])  # another spelling of "balance < 0"
+    result = routed(make_repo(tmp_path / "r", WEAK), model)
+    assert model.asked
+    assert result.status == "fixed", result.message
+    assert result.winner == "'==' -> '<'"  # the smallest edit with the corroborated behaviour
+    assessment = result.assessment
+    assert assessment is not None and assessment.confident
+    assert any("model tier, asked on its own, reached only this behaviour" in r for r in assessment.reasons)
+
+
+def test_scripted_a_model_that_reaches_a_third_behaviour_leaves_the_fix_unapplied(tmp_path):
+    model = ScriptedModelTier(["balance < 0 or op == 0"])
+    result = routed(make_repo(tmp_path / "r", WEAK), model)
+    assert model.asked and result.status == "ambiguous"
+    assert result.assessment is not None and len(result.assessment.plausible) == 3
+
+
+def test_scripted_a_model_with_no_fix_leaves_the_held_cheap_fix_reported_not_applied(tmp_path):
+    model = ScriptedModelTier(["balance == 1"])  # fails the tests
+    result = routed(make_repo(tmp_path / "r", WEAK), model)
+    assert model.asked and result.status == "ambiguous" and result.stage == "cheap"
+    assert result.assessment is not None and [p.origin for p in result.assessment.plausible] == ["'==' -> '<='", "'==' -> '<'"]

@@ -118,7 +118,8 @@ class PatchVetting:
                     row += out
         search = ctx.notes.get("rival-search") if winner.stage == "cheap" else None
         searched = (getattr(search, "queued", 0), getattr(search, "unchecked", 0)) if search is not None else None
-        result = assess(patches, 0, gains, calls, original_runs if calls else [], rows if calls else [], searched)
+        stages = [frozenset(c.stage for c in [winner, *plausible] if c.changes.diff() == p.changes.diff()) for p in patches]
+        result = assess(patches, 0, gains, calls, original_runs if calls else [], rows if calls else [], searched, stages)
         behaviours = len(set(result.behaviour)) if result.inputs else 1
         shown = [f"{d.call}: " + " vs ".join(o for o, _ in d.outputs) for d in result.disagreements]
         yield PatchesCompared(len(patches), behaviours, result.inputs, result.chosen.origin, result.confidence, shown)

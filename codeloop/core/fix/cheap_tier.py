@@ -240,9 +240,11 @@ class CheapTier:
                             try:
                                 explored = search.explore(mutant, ctx, scorer, until=min(stop_at, now + explore_s))
                                 # Validating the rivals (they are few) may take most of what is
-                                # left: a fix whose rivals went unchecked is less sure, and with
-                                # a plausible patch in hand no later tier runs.
-                                stop_at = max(stop_at, min(ctx.deadline, ctx.now() + 0.7 * ctx.remaining()))
+                                # left: a fix whose rivals went unchecked is less sure. With a
+                                # later tier, keep time for it: an unsure fix is held while the
+                                # model is asked for a second opinion (core/fix/loop.py).
+                                rival_share = 0.7 if self.share >= 1.0 else 0.4
+                                stop_at = max(stop_at, min(ctx.deadline, ctx.now() + rival_share * ctx.remaining()))
                                 what = "a more natural patch than" if scorer is not None else "rival patches to"
                                 yield Note(f"looking for {what} {mutant.mutation.description}: {explored} to check")
                             except Exception as exc:  # a model that cannot load must not lose the fix found

@@ -196,45 +196,70 @@ def repair(
         find_definitions=find_definitions,
     )
     result = FixResult("unfixed", stats=stats, suspects=[s.key for s in suspects[:10]], failing_tests=baseline.failed_ids)
-    for tier in tiers:
+
+    def conclude(winner: Candidate, assessment: Assessment | None) -> Generator[Event, None, bool]:
+        """Check the winner once more in a fresh copy and put it in the result; False if it failed."""
+        yield StageStarted("final-check", "the winner once more, in a fresh copy")
+        check_started = clock()
+        again = validator.recheck(winner)
+        stats.add_stage("final-check", clock() - check_started)
+        if not again.passed:
+            yield Note(f"the {winner.stage} tier's patch did not pass again in a fresh copy ({again.detail}): flaky tests? not applied")
+            return False
+        result.status = "fixed"
+        result.changes = winner.changes
+        result.stage = winner.stage
+        result.winner = winner.origin
+        result.assessment = assessment
+        if assessment is not None and not assessment.confident and not options.accept_ambiguous:
+            result.status = "ambiguous"
+            what = f"{len(assessment.plausible)} patches pass the tests and codeloop is not sure which is right" if assessment.rivals else "a patch passes the tests but codeloop is not sure it is right"
+            result.message = (
+                f"{what} (confidence {assessment.confidence:.2f}: {'; '.join(assessment.reasons)}); nothing was applied: "
+                "add a test that pins the behaviour down, or pass --accept-ambiguous"
+            )
+        return True
+
+    # A tier's fix that vetting is not sure of is held while the next tier (the model) is
+    # asked on its own, with what is left of the budget: if it reaches the same behaviour,
+    # that is a second opinion (patch_choice.corroborated); if not, the held fix is still
+    # reported, not applied.
+    held: tuple[Candidate, Assessment | None] | None = None
+    concluded = False
+    for number, tier in enumerate(tiers):
         if ctx.remaining() <= 0:
             yield Note(f"time budget spent before the {tier.name} tier")
             break
         tier_started = clock()
         winner = yield from tier.run(ctx)
         stats.add_stage(getattr(tier, "stage_key", tier.name), clock() - tier_started)
-        if winner is not None:
-            assessment = None
-            if vetting is not None:
-                with lock:
-                    rivals = [c for c in plausible if c.stage == winner.stage]
-                assessment = yield from vetting.run(ctx, winner, rivals)
-                winner = assessment.chosen
-            yield StageStarted("final-check", "the winner once more, in a fresh copy")
-            check_started = clock()
-            again = validator.recheck(winner)
-            stats.add_stage("final-check", clock() - check_started)
-            if not again.passed:
-                yield Note(f"the {winner.stage} tier's patch did not pass again in a fresh copy ({again.detail}): flaky tests? not applied")
-                continue
-            result.status = "fixed"
-            result.changes = winner.changes
-            result.stage = winner.stage
-            result.winner = winner.origin
-            result.assessment = assessment
-            if assessment is not None and not assessment.confident and not options.accept_ambiguous:
-                result.status = "ambiguous"
-                what = f"{len(assessment.plausible)} patches pass the tests and codeloop is not sure which is right" if assessment.rivals else "a patch passes the tests but codeloop is not sure it is right"
-                result.message = (
-                    f"{what} (confidence {assessment.confidence:.2f}: {'; '.join(assessment.reasons)}); nothing was applied: "
-                    "add a test that pins the behaviour down, or pass --accept-ambiguous"
-                )
+        if winner is None:
+            continue
+        assessment = None
+        if vetting is not None:
+            with lock:
+                rivals = [c for c in plausible if c.stage == winner.stage or held is not None]
+            assessment = yield from vetting.run(ctx, winner, rivals)
+            winner = assessment.chosen
+        unsure = assessment is not None and not assessment.confident and not options.accept_ambiguous
+        if unsure and number + 1 < len(tiers) and ctx.remaining() >= _SECOND_OPINION_MIN_S and assessment is not None:
+            held = (winner, assessment)
+            yield Note(f"not sure of the {winner.stage} tier's fix (confidence {assessment.confidence:.2f}): "
+                       f"asking the {tiers[number + 1].name} tier for a second opinion")
+            continue
+        if (yield from conclude(winner, assessment)):
+            concluded = True
             break
+    if not concluded and held is not None:
+        yield from conclude(*held)
     result.seconds = clock() - started
     result.model_error = ctx.model_error
     if result.status == "unfixed":
         result.message = "no candidate passed the whole test command within the budget"
     return result
+
+
+_SECOND_OPINION_MIN_S = 10.0  # left in the budget for a later tier to be asked for a second opinion
 
 
 def _baseline(

@@ -18,6 +18,7 @@ not applied unless the user says so (``--accept-ambiguous``).
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -33,6 +34,9 @@ _UNSEARCHED = 0.6  # taken off _SOLE in proportion to the rivals left unchecked 
 _AGREEING = 0.9  # rivals exist and all behave the same on every input
 _UNPROBED_RIVALS = 0.45  # rivals exist, no input to compare them on
 _DISAGREEING = 0.3  # plausible patches behave differently
+# Plausible patches disagree, but two independent searches (one-token edits, a model)
+# reached the same behaviour, and one of them reached no other: a second opinion.
+_CORROBORATED = 0.7
 _MARGIN_SCALE = 0.1  # confidence per nat of naturalness margin over the next behaviour
 _MARGIN_MAX = 0.45
 _NEW_CRASH = 0.2  # the chosen patch raises where the original returned a value
@@ -130,11 +134,14 @@ def assess(
     original_runs: Sequence[Sequence[str]] = (),
     rows: Sequence[Sequence[str]] = (),
     searched: tuple[int, int] | None = None,
+    stages: Sequence[frozenset[str]] = (),
 ) -> Assessment:
     """Choose among ``plausible`` (index ``proposed`` is the tier's own pick) and say how
     sure the choice is. ``rows[i][j]``: patch i's output for ``calls[j]``;
     ``original_runs``: the unpatched code's outputs, run twice or more. ``searched``:
-    (rivals queued, of those left unchecked) when the tier searched for rivals."""
+    (rivals queued, of those left unchecked) when the tier searched for rivals.
+    ``stages[i]``: the tiers that proposed patch i (a second tier asked for a second
+    opinion: see ``corroborated``)."""
     if not plausible:
         raise ValueError("assess needs at least one plausible patch")
     keep = usable_calls(original_runs, rows) if calls and rows else []
@@ -149,8 +156,11 @@ def assess(
     ordered = sorted(classes.values(), key=lambda c: _class_order(c, proposed))
     best = ordered[0]
     chosen = proposed if proposed in best.members else max(best.members, key=lambda i: (gains[i] is not None, gains[i] or 0.0, -i))
+    second_opinion = corroborated(best, ordered, stages) if keep and len(ordered) > 1 else ""
+    if second_opinion:  # the same behaviour two ways: apply the smallest edit that has it
+        chosen = min(best.members, key=lambda i: (_edit_size(plausible[i]), i))
     changed = tuple(sum(a != b for a, b in zip(behaviour_of[i], original)) for i in range(len(plausible)))
-    confidence, reasons = _confidence(plausible, chosen, ordered, gains, keep, behaviour_of, original, searched)
+    confidence, reasons = _confidence(plausible, chosen, ordered, gains, keep, behaviour_of, original, searched, second_opinion)
     index_of = {id(c): n for n, c in enumerate(ordered)}
     class_of = {i: index_of[id(c)] for c in ordered for i in c.members}
     return Assessment(
@@ -165,6 +175,39 @@ def assess(
         inputs=len(keep),
         changed=changed,
     )
+
+
+def corroborated(best: _Class, ordered: list[_Class], stages: Sequence[frozenset[str]]) -> str:
+    """The stage whose every patch behaves like ``best`` while another stage reached that
+    behaviour too ('' when there is none). One-token edits enumerate many behaviours; a
+    model that, asked independently, lands on one of them (and on no other) is evidence
+    for it that weak tests cannot give."""
+    if not stages:
+        return ""
+    def tiers_of(cls: _Class) -> set[str]:
+        return {stage for i in cls.members for stage in stages[i]}
+
+    mine = tiers_of(best)
+    if len(mine) < 2:
+        return ""
+    elsewhere = set().union(*(tiers_of(c) for c in ordered if c is not best))
+    unanimous = sorted(mine - elsewhere)
+    return unanimous[0] if unanimous else ""
+
+
+def _edit_size(patch: Candidate) -> tuple[int, int]:
+    """(lines changed, characters changed within them): a one-token edit is smallest."""
+    removed, added = [], []
+    for line in patch.changes.diff().splitlines():
+        if line[:3] in ("+++", "---"):
+            continue
+        if line[:1] == "-":
+            removed.append(line[1:])
+        elif line[:1] == "+":
+            added.append(line[1:])
+    before, after = "\n".join(removed), "\n".join(added)
+    same = sum(block.size for block in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_matching_blocks())
+    return len(removed) + len(added), len(before) + len(after) - 2 * same
 
 
 def _class_order(cls: _Class, proposed: int) -> tuple[float, int, int]:
@@ -182,6 +225,7 @@ def _confidence(
     behaviour_of: list[tuple[str, ...]],
     original: tuple[str, ...],
     searched: tuple[int, int] | None,
+    second_opinion: str = "",
 ) -> tuple[float, list[str]]:
     reasons: list[str] = []
     rivals = len(plausible) - 1
@@ -199,6 +243,12 @@ def _confidence(
     elif len(ordered) == 1:
         confidence = _AGREEING
         reasons.append(f"{rivals} rival patch(es) pass too and behave the same on all {len(keep)} probe inputs")
+    elif second_opinion:
+        confidence = _CORROBORATED
+        reasons.append(
+            f"{rivals} rival patch(es) pass too and behave {len(ordered)} different ways on {len(keep)} probe inputs, "
+            f"but the {second_opinion} tier, asked on its own, reached only this behaviour"
+        )
     else:
         confidence = _DISAGREEING
         reasons.append(f"{rivals} rival patch(es) pass too; they behave {len(ordered)} different ways on {len(keep)} probe inputs")
