@@ -238,7 +238,8 @@ class CheapTier:
                             now = ctx.now()
                             explore_s = max(_EXPLORE_MIN_S, now - started)
                             try:
-                                explored = search.explore(mutant, ctx, scorer, until=min(stop_at, now + explore_s))
+                                explored = search.explore(mutant, ctx, scorer, until=min(stop_at, now + explore_s),
+                                                          near_until=min(ctx.deadline, now + explore_s))
                                 # Validating the rivals (they are few) may take most of what is
                                 # left: a fix whose rivals went unchecked is less sure. With a
                                 # later tier, keep time for it: an unsure fix is held while the
@@ -319,11 +320,11 @@ class _Search:
     def stop(self) -> None:
         self.queue, self.at, self.widen = [], 0, None
 
-    def explore(self, found: Mutant, ctx: RepairContext, score: CodeScorer | None, until: float) -> int:
+    def explore(self, found: Mutant, ctx: RepairContext, score: CodeScorer | None, until: float, near_until: float | None = None) -> int:
         """Re-queue what may beat or contradict ``found``: with a scorer, the edits more
         natural than it (most natural first), then up to _MAX_RIVALS of the rest, nearest
-        first; scoring stops at ``until`` (the unscored are dropped). Returns how many
-        are queued."""
+        first; scoring stops at ``until`` (the unscored are dropped), for the edits next
+        to ``found`` at ``near_until``. Returns how many are queued."""
         self.widen = None  # a plausible patch exists: only its rivals are worth checking now
         rest = [m for m in self.queue[self.at :] if m.line_score >= found.line_score - 1e-9][:_RESCORE_MAX]
         # Nearest the plausible edit first (the real fix is often on its line or next to
@@ -337,11 +338,12 @@ class _Search:
         better: list[tuple[float, int]] = []
         scored: list[int] = []
         for i, mutant in enumerate(rest):
-            # The edits on the plausible edit's line and its neighbours are always scored
-            # (a loaded machine must not make the result depend on timing); the rest as
-            # time allows.
+            # The edits on the plausible edit's line and its neighbours are scored for
+            # longer (a loaded machine should not make the result depend on timing), but
+            # not without end: with a code model a score costs seconds, not milliseconds,
+            # and 40 of them would spend the whole budget (and the model tier's share).
             near = i < _RESCORE_NEAR and abs(mutant.mutation.line - found.mutation.line) <= 1 and mutant.path == found.path
-            if not near and ctx.now() > until:
+            if ctx.now() > (max(until, near_until or until) if near else until):
                 break
             (other,) = self.gains_of([mutant], ctx, score)
             scored.append(i)
