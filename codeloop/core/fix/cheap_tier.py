@@ -239,7 +239,7 @@ class CheapTier:
                             explore_s = max(_EXPLORE_MIN_S, now - started)
                             try:
                                 explored = search.explore(mutant, ctx, scorer, until=min(stop_at, now + explore_s),
-                                                          near_until=min(ctx.deadline, now + explore_s))
+                                                          near_until=min(ctx.deadline, now + max(explore_s, 0.5 * ctx.remaining())))
                                 # Validating the rivals (they are few) may take most of what is
                                 # left: a fix whose rivals went unchecked is less sure. With a
                                 # later tier, keep time for it: an unsure fix is held while the
