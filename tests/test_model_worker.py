@@ -96,10 +96,24 @@ def test_scores_equal_a_full_logits_pass_and_prefix_reuse_changes_nothing():
     scorer = LlamaCppScorer(path, 1)
     first = scorer.log_likelihood(text)
     other = scorer.log_likelihood(text.replace("/ len(numbers)\n", "/ mean\n"))  # shares a long prefix
-    again = scorer.log_likelihood(text)
+    again = LlamaCppScorer(path, 1).log_likelihood(text)  # same worker, KV state after `other`; no remembered score
     assert first == pytest.approx(expected, abs=0.05)
     assert other != pytest.approx(first, abs=1e-3)
     assert again == pytest.approx(first, abs=1e-3)
+
+
+def test_scripted_worker_a_text_scored_once_is_not_scored_again():
+    class CountingWorker:  # stands in for the model worker: this is about the scorer's memory
+        calls = 0
+
+        def call(self, kind: str, text: str, deadline: object) -> float:
+            CountingWorker.calls += 1
+            return -float(len(text))
+
+    scorer = LlamaCppScorer(default_model_path(), 1)
+    scorer.worker = CountingWorker()  # type: ignore[assignment]
+    assert [scorer.log_likelihood(t) for t in ("ab", "abc", "ab", "abc")] == [-2.0, -3.0, -2.0, -3.0]
+    assert CountingWorker.calls == 2
 
 
 COUNT = (Message("user", "Count from 1 to 1000, one number per line."),)

@@ -18,12 +18,23 @@ from pathlib import Path
 from codeloop.models.worker import WorkerSettings, shared_worker
 
 
+_REMEMBERED = 1024  # scores kept per run
+
+
 class LlamaCppScorer:
     def __init__(self, model_path: str | Path, n_threads: int, n_gpu_layers: int | None = None, deadline: float | None = None) -> None:
         self.model_path = Path(model_path)
         self.worker = shared_worker(WorkerSettings(self.model_path, n_threads, n_gpu_layers))
         self.deadline = deadline  # a time.monotonic() value every call must end by
+        # The cheap tier scores a patch while searching and vetting scores it again when
+        # comparing: with a code model on a CPU each score costs seconds. Same text, same
+        # weights, same number.
+        self._known: dict[str, float] = {}
 
     def log_likelihood(self, text: str) -> float:
         """Sum over the tokens of ``text`` of log P(token | everything before it)."""
-        return float(self.worker.call("score", text, self.deadline))
+        if text not in self._known:
+            if len(self._known) >= _REMEMBERED:
+                self._known.clear()
+            self._known[text] = float(self.worker.call("score", text, self.deadline))
+        return self._known[text]
