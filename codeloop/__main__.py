@@ -1,4 +1,4 @@
-from codeloop.cli.app import main
+from codeloop.cli.entry import main
 
 if __name__ == "__main__":
     main()

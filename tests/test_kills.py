@@ -30,3 +30,21 @@ def test_killed_fix_loses_nothing_and_leaves_nothing(monkeypatch: pytest.MonkeyP
     problems = [t for t in results if not faults.ok(t)]
     assert problems == [], log.getvalue()
     assert all(t.exit_code in (-9, 130, 143, 0, 1) for t in results)
+
+
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_signal_while_codeloop_is_still_importing_is_one_line_and_128_plus_signal(name: str) -> None:
+    # `faults.py kills` found it: SIGINT 0.2 s after the start, while the CLI was still
+    # importing, ended in a KeyboardInterrupt traceback and death by signal.
+    import os
+    import signal
+    import subprocess
+
+    code = (
+        "from codeloop.cli.entry import install_early_handlers; install_early_handlers()\n"
+        f"import os, signal, time; os.kill(os.getpid(), signal.{name}); time.sleep(30)\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 128 + getattr(signal, name)
+    assert proc.stderr == f"codeloop: interrupted ({name}) while starting; your working tree is unchanged\n"
