@@ -96,11 +96,6 @@ def enter_namespaces(libc: ctypes.CDLL | None, network: bool, writable: list[str
     return how
 
 
-def isolate_network(libc: ctypes.CDLL | None) -> str:
-    """Enter a network namespace with only an (up) loopback; say how, or why not."""
-    return enter_namespaces(libc, True, [])
-
-
 def _unshare(libc: ctypes.CDLL, flags: int) -> str:
     if libc.unshare(flags) == 0:
         return "ns"
