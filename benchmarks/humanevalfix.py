@@ -141,6 +141,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--report", type=Path, help="only print the table of a (possibly cut-short) results .jsonl")
     parser.add_argument("--docs", action="store_true", help="keep the docstring in solution.py (HumanEvalFixDocs)")
+    parser.add_argument("--resume", type=Path, help="continue a cut-short run: skip the (task, config) pairs this .jsonl holds and append to it")
     args = parser.parse_args()
     if args.report:
         rows_of: dict[str, list[dict]] = defaultdict(list)
@@ -159,11 +160,20 @@ def main() -> int:
     tasks = select([t if t["example_test"].strip() else None for t in every], args)
     args.out.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S")
-    log = (args.out / f"humanevalfix-{stamp}.jsonl").open("w")
     rows: dict[str, list[dict]] = defaultdict(list)
+    done: set[tuple[str, str]] = set()
+    if args.resume:
+        # The same command line continued: earlier rows count in the table, their tasks are not rerun.
+        for line in args.resume.read_text().splitlines():
+            row = json.loads(line)
+            rows[row["config"]].append(row)
+            done.add((row["task"], row["config"]))
+    log = (args.resume or args.out / f"humanevalfix-{stamp}.jsonl").open("a")
     with tempfile.TemporaryDirectory(prefix="hefix-") as tmp:
         for n, task in enumerate(tasks, 1):
             for name, extra in configs:
+                if (task["task_id"], name) in done:
+                    continue
                 repo = make_repo(task, Path(tmp) / name, args.docs)
                 payload = run_fix(repo, ["--time-budget", str(args.budget), *extra], args.task_timeout, args.codeloop.resolve())
                 solution = (repo / "solution.py").read_text()

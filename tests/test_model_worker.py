@@ -75,6 +75,8 @@ def test_sampling_and_scoring_share_one_worker_and_one_loaded_model():
     assert completion.texts and score < 0
     assert completion.prompt_seconds > 0 and completion.decode_tokens_per_second > 0
     assert backend.worker.pid is not None and _alive(backend.worker.pid) and backend.worker.pid != os.getpid()
+    # Prompt reading (and so scoring) on the threads asked for, not on every core.
+    assert backend.load()["n_threads_batch"] == 1
 
 
 def test_scores_equal_a_full_logits_pass_and_prefix_reuse_changes_nothing():

@@ -113,6 +113,11 @@ class LlamaEngine:
                 model_path=str(self.model_path),
                 n_ctx=n_ctx,
                 n_threads=self.n_threads,
+                # Prompt reading and scoring run in batches, on n_threads_batch, which
+                # llama-cpp-python sets to every core whatever n_threads says: with other
+                # work on the cores (the tests codeloop runs beside it) that overcommits
+                # them. Same count as decoding, chosen by idle cores (default_threads).
+                n_threads_batch=self.n_threads,
                 n_gpu_layers=self.n_gpu_layers,
                 verbose=False,
             )
@@ -149,6 +154,7 @@ class LlamaEngine:
             "model_path": str(self.model_path),
             "context_limit": self.context_limit,
             "n_threads": self.n_threads,
+            "n_threads_batch": int(self._llm.context_params.n_threads_batch),
             # What llama.cpp was given (llama-cpp-python turns -1 into "all layers").
             "n_gpu_layers": self.n_gpu_layers,
             "model_params_n_gpu_layers": int(params.n_gpu_layers),
