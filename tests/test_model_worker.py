@@ -202,3 +202,28 @@ def test_the_worker_reports_the_offload_settings_it_loaded_with():
     finally:
         for w in (default, asked, all_layers):
             w.close()
+
+
+def test_a_prompt_read_ahead_is_not_read_again_and_changes_no_answer():
+    """The fix loop's read-ahead (core/fix/warmup.py): the prompt read in small steps, then
+    the same greedy answer as without it, with only the rest of the prompt read."""
+    story = (Message("user", "Continue the list: " + ", ".join(f"city{i}" for i in range(60))),)
+    request = CompletionRequest(story, max_tokens=12, temperature=0.0)
+    cold = LlamaCppBackend(n_threads=1).complete(request)
+    worker_mod.close_all()  # a fresh worker: nothing of the prompt in its cache
+
+    backend = LlamaCppBackend(n_threads=1)
+    steps = []
+    while True:
+        step = backend.prefill(request, 32)
+        steps.append(step)
+        if step["left"] <= 0:
+            break
+    assert len(steps) > 2 and all(s["evaluated"] <= 32 for s in steps)
+    assert sum(s["evaluated"] for s in steps) == cold.prompt_tokens - 1  # the last token is the answer's
+    assert backend.prefill(request, 32)["evaluated"] == 0  # nothing left to read
+    warm = backend.complete(request)
+    assert warm.texts == cold.texts
+    assert warm.prompt_tokens_evaluated == 1
+    # The answer's own timing: the read-ahead is not booked as this call's prompt time.
+    assert warm.prompt_seconds < 0.5 * cold.prompt_seconds

@@ -6,7 +6,8 @@ Why these choices:
 - K samples are drawn one after another from the same prompt: llama-cpp-python keeps
   the KV cache of the longest common token prefix, so the shared prompt is evaluated
   once and each further sample costs only its own tokens (``prompt_tokens_evaluated``
-  in the result shows it).
+  in the result shows it). ``prefill`` reads a prompt ahead of time, in small steps
+  (the fix loop warms the model tier's prompt while the cheap tier runs).
 - The context is sized to the prompt (never truncated): too long -> PromptTooLongError.
   Growing it reloads the model, the old one closed first: never two copies in memory.
 - Scoring (patch ranking) opens a second, small context on the same weights
@@ -240,6 +241,33 @@ class LlamaEngine:
         result.seconds = time.perf_counter() - started
         result.prompt_tokens_evaluated = evaluated
         return result
+
+    def prefill(self, request: CompletionRequest, limit: int) -> dict[str, float]:
+        """Read up to ``limit`` more tokens of the request's prompt into the KV cache, so a
+        later ``complete`` of it (or of a prompt sharing its start) reads only the rest.
+
+        Small steps, each a call of its own, so a warm-up running beside other work
+        never holds the model for long: whoever needs it next waits one step at most.
+        The last prompt token is left for ``complete`` (its logits start the answer)."""
+        prompt = self._chat_prompt(request)
+        tokens = self._llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        llm = self._ensure(len(tokens) + request.max_tokens)
+        reused = _common_prefix(list(llm._input_ids), tokens)
+        end = min(len(tokens) - 1, reused + max(0, limit))
+        started = time.perf_counter()
+        if end > reused:
+            import llama_cpp
+
+            llm.n_tokens = reused  # drop what differs; eval clears the KV cache after it
+            llm.eval(tokens[reused:end])
+            # llama.cpp books a decode in its perf counters only when the context is
+            # synchronized (a sampled token does that); without this the next answer's
+            # prompt time would include everything since this step started.
+            llama_cpp.llama_synchronize(llm._ctx.ctx)
+        seconds = time.perf_counter() - started
+        if end - reused > 16 and seconds > 0:
+            self.prompt_rate = (end - reused) / seconds
+        return {"evaluated": end - reused, "left": len(tokens) - 1 - end, "seconds": seconds}
 
     # -- scoring -------------------------------------------------------------
     def log_likelihood(self, text: str) -> float:

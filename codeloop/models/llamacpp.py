@@ -86,6 +86,11 @@ class LlamaCppBackend:
     def count_tokens(self, text: str) -> int:
         return int(self.worker.call("count_tokens", text))
 
+    def prefill(self, request: CompletionRequest, limit: int) -> dict[str, Any]:
+        """Read up to ``limit`` more tokens of the request's prompt ahead of its ``complete``
+        (evaluated, left and seconds; core/fix/warmup.py)."""
+        return dict(self.worker.call("prefill", (request, limit), request.deadline))
+
     def complete(self, request: CompletionRequest) -> Completion:
         if request.deadline is not None and request.deadline <= time.monotonic():
             raise DeadlinePassed("no time left for a model call")

@@ -82,6 +82,8 @@ def serve(requests: IO[bytes], replies: IO[bytes]) -> None:
                 raise RuntimeError(f"{op!r} before a model was loaded")
             elif op == "complete":
                 value = engine.complete(payload, seconds_left)
+            elif op == "prefill":
+                value = engine.prefill(payload[0], payload[1])
             elif op == "score":
                 value = engine.log_likelihood(payload)
             elif op == "count_tokens":

@@ -92,6 +92,7 @@ class ModelUse:
     candidates: int = 0
     cut: int = 0  # calls the deadline ended before any answer (the worker was stopped)
     cut_seconds: float = 0.0
+    read_ahead: int = 0  # prompt tokens read while an earlier tier ran (core/fix/warmup.py)
 
     def to_dict(self) -> dict[str, object]:
         decoding = self.seconds - self.prompt_seconds
@@ -107,6 +108,7 @@ class ModelUse:
             "candidates": self.candidates,
             "cut": self.cut,
             "cut_seconds": round(self.cut_seconds, 3),
+            "read_ahead": self.read_ahead,
         }
 
 

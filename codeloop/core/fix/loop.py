@@ -226,32 +226,44 @@ def repair(
     # reported, not applied.
     held: tuple[Candidate, Assessment | None] | None = None
     concluded = False
-    for number, tier in enumerate(tiers):
-        if ctx.remaining() <= 0:
-            yield Note(f"time budget spent before the {tier.name} tier")
-            break
-        tier_started = clock()
-        winner = yield from tier.run(ctx)
-        stats.add_stage(getattr(tier, "stage_key", tier.name), clock() - tier_started)
-        if winner is None:
-            continue
-        assessment = None
-        if vetting is not None:
-            with lock:
-                rivals = [c for c in plausible if c.stage == winner.stage or held is not None]
-            assessment = yield from vetting.run(ctx, winner, rivals)
-            winner = assessment.chosen
-        unsure = assessment is not None and not assessment.confident and not options.accept_ambiguous
-        if unsure and number + 1 < len(tiers) and ctx.remaining() >= _SECOND_OPINION_MIN_S and assessment is not None:
-            held = (winner, assessment)
-            yield Note(f"not sure of the {winner.stage} tier's fix (confidence {assessment.confidence:.2f}): "
-                       f"asking the {tiers[number + 1].name} tier for a second opinion")
-            continue
-        if (yield from conclude(winner, assessment)):
-            concluded = True
-            break
-    if not concluded and held is not None:
-        yield from conclude(*held)
+    # The tier after the first may get ready meanwhile (the model reads its prompt while
+    # the cheap tier runs tests: core/fix/warmup.py); only that one, so two models never
+    # load at once.
+    preparing = [tier for tier in tiers[1:2] if callable(getattr(tier, "prepare", None))]
+    for tier in preparing:
+        tier.prepare(ctx)  # type: ignore[attr-defined]
+    try:
+        for number, tier in enumerate(tiers):
+            if ctx.remaining() <= 0:
+                yield Note(f"time budget spent before the {tier.name} tier")
+                break
+            tier_started = clock()
+            winner = yield from tier.run(ctx)
+            stats.add_stage(getattr(tier, "stage_key", tier.name), clock() - tier_started)
+            if winner is None:
+                continue
+            assessment = None
+            if vetting is not None:
+                with lock:
+                    rivals = [c for c in plausible if c.stage == winner.stage or held is not None]
+                assessment = yield from vetting.run(ctx, winner, rivals)
+                winner = assessment.chosen
+            unsure = assessment is not None and not assessment.confident and not options.accept_ambiguous
+            if unsure and number + 1 < len(tiers) and ctx.remaining() >= _SECOND_OPINION_MIN_S and assessment is not None:
+                held = (winner, assessment)
+                yield Note(f"not sure of the {winner.stage} tier's fix (confidence {assessment.confidence:.2f}): "
+                           f"asking the {tiers[number + 1].name} tier for a second opinion")
+                continue
+            if (yield from conclude(winner, assessment)):
+                concluded = True
+                break
+        if not concluded and held is not None:
+            yield from conclude(*held)
+    finally:
+        # A run that ended before the prepared tier ran (a fix, Ctrl-C) stops its reading
+        # within one step; what it read still counts in the stats.
+        for tier in preparing:
+            tier.stop_preparing(ctx)  # type: ignore[attr-defined]
     result.seconds = clock() - started
     result.model_error = ctx.model_error
     if result.status == "unfixed":

@@ -35,9 +35,13 @@ from codeloop.core.fix.callees import callee_signatures
 from codeloop.core.fix.cheap_tier import CheapNotes
 from codeloop.core.fix.context import Candidate, ModelUse, RepairContext, TierRun, Verdict
 from codeloop.core.fix.localize import Suspect, TestContext
+from codeloop.core.fix.warmup import Warmup
 from codeloop.models.base import Backend, Completion, CompletionRequest, DeadlinePassed, MalformedAnswer, Message, ModelError, PromptTooLongError
 
 _EDIT_TOKENS = 160  # two SEARCH/REPLACE blocks of a line or three each
+# Room the read-ahead keeps for an answer: the context it sizes must also hold the
+# draws' answers, or the first draw would reload the model and lose what was read.
+_READ_AHEAD_ANSWER_TOKENS = 1024
 _EXPLAIN_TOKENS = 96
 _MAX_SHOWN_LINES = 60  # a second suspect is shown only while the prompt stays short
 _COPIES_BEFORE_EDITS = 2  # whole-function copies in a round before its rewrites turn into edits
@@ -140,6 +144,7 @@ class ModelTier:
         self._deadline = 0.0
         self._malformed: list[str] = []  # unusable answers not yet reported (see _skip)
         self._in_a_row = 0
+        self._warmup: Warmup | None = None
 
     @property
     def backend(self) -> Backend:
@@ -226,7 +231,45 @@ class ModelTier:
             yield Note(f"{self.label}: answer skipped: {why}")
         self._malformed.clear()
 
+    def prepare(self, ctx: RepairContext) -> None:
+        """Start reading this tier's prompt while an earlier tier runs (core/fix/warmup.py).
+        A model that cannot read ahead, or fails to, changes nothing: the tier meets and
+        reports any failure itself when it runs."""
+        shown = self._shown(ctx)
+        if ctx.model_error or self._warmup is not None or not shown:
+            return
+        try:
+            prefill = getattr(self.backend, "prefill", None)
+        except Exception:  # noqa: BLE001 (a backend that cannot be made: run() says why)
+            return
+        if prefill is None:
+            return
+        request = CompletionRequest(messages=self._problem(ctx, shown), n=1, max_tokens=_READ_AHEAD_ANSWER_TOKENS,
+                                    temperature=0.0, seed=ctx.options.seed, deadline=ctx.deadline)
+        self._warmup = Warmup(prefill, request).start()
+
+    def stop_preparing(self, ctx: RepairContext) -> Note | None:
+        """End the read-ahead (within one step) and count what it read in the run's stats."""
+        warm, self._warmup = self._warmup, None
+        if warm is None:
+            return None
+        warm.stop()
+        if not warm.evaluated:
+            return None
+        stats, use = ctx.stats, self._use(ctx)
+        stats.prompt_tokens_evaluated += warm.evaluated
+        stats.prompt_seconds += warm.seconds
+        stats.model_seconds += warm.seconds
+        use.prompt_tokens_evaluated += warm.evaluated
+        use.prompt_seconds += warm.seconds
+        use.seconds += warm.seconds
+        use.read_ahead += warm.evaluated
+        return Note(f"{self.label}: {warm.evaluated} prompt tokens read ahead while the earlier tier ran ({warm.seconds:.1f} s)")
+
     def run(self, ctx: RepairContext) -> TierRun:
+        read_ahead = self.stop_preparing(ctx)
+        if read_ahead is not None:
+            yield read_ahead
         if ctx.model_error:  # already said, once, when it died
             return None
         self._deadline = min(ctx.deadline, time.monotonic() + self.share * ctx.remaining())
@@ -253,6 +296,11 @@ class ModelTier:
                 shown.append(second)
         return shown
 
+    def _problem(self, ctx: RepairContext, shown: list[Suspect]) -> tuple[Message, ...]:
+        """The prompt every draw continues (the read-ahead reads this same one)."""
+        originals = [function_source(ctx.read(s.path), s.function) for s in shown]
+        return prompts.problem_messages([(s.path, o) for s, o in zip(shown, originals)], ctx.tests, callee_signatures(ctx, shown))
+
     def _rounds(self, ctx: RepairContext) -> TierRun:
         options = ctx.options
         shown = self._shown(ctx)
@@ -260,7 +308,7 @@ class ModelTier:
             yield Note("the model tier has no suspect function to rewrite (no traceback frame or called function in the repo)")
             return None
         originals = [function_source(ctx.read(s.path), s.function) for s in shown]
-        problem = prompts.problem_messages([(s.path, o) for s, o in zip(shown, originals)], ctx.tests, callee_signatures(ctx, shown))
+        problem = self._problem(ctx, shown)
         seen: set[tuple[str, ...]] = set()
         seen_failures: set[str] = set()
         best: Attempt | None = None
