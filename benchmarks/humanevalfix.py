@@ -141,6 +141,7 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--report", type=Path, help="only print the table of a (possibly cut-short) results .jsonl")
     parser.add_argument("--docs", action="store_true", help="keep the docstring in solution.py (HumanEvalFixDocs)")
+    parser.add_argument("--tasks", default="", help="comma-separated task ids (e.g. Python/71,Python/77): only these, of the selection")
     parser.add_argument("--resume", type=Path, help="continue a cut-short run: skip the (task, config) pairs this .jsonl holds and append to it")
     args = parser.parse_args()
     if args.report:
@@ -220,6 +221,9 @@ def select(tasks: list[dict | None], args: argparse.Namespace) -> list[dict]:
     if args.sample and args.sample < len(chosen):
         picked = set(random.Random(args.seed).sample(range(len(chosen)), args.sample))
         chosen = [t for i, t in enumerate(chosen) if i in picked]
+    if args.tasks:
+        wanted = set(args.tasks.split(","))
+        chosen = [t for t in chosen if t["task_id"] in wanted]
     return chosen
 
 

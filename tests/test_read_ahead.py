@@ -122,6 +122,12 @@ def test_scripted_tiers_only_the_second_tier_is_prepared_before_the_first_runs_a
     assert log == ["small prepared", "cheap ran", "small ran", "big ran", "small stopped"]
 
 
+def test_scripted_tiers_a_model_is_not_prepared_beside_another_model(tmp_path):
+    log: list[str] = []
+    _repair(make_repo(tmp_path / "r", WEAK), [PreparingTier("small", log), PreparingTier("big", log)])
+    assert log == ["small ran", "big ran"]
+
+
 class ScriptedBackend:
     """A scripted in-process model (loop logic only): reads ahead and answers with a copy
     of the function (an unchanged answer), recording every prompt it is given."""

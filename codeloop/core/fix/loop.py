@@ -227,9 +227,12 @@ def repair(
     held: tuple[Candidate, Assessment | None] | None = None
     concluded = False
     # The tier after the first may get ready meanwhile (the model reads its prompt while
-    # the cheap tier runs tests: core/fix/warmup.py); only that one, so two models never
-    # load at once.
-    preparing = [tier for tier in tiers[1:2] if callable(getattr(tier, "prepare", None))]
+    # the cheap tier runs tests: core/fix/warmup.py). Only that one, and only beside a
+    # tier that is not a model itself: two models computing at once on a CPU slow both.
+    def preparable(tier: Tier) -> bool:
+        return callable(getattr(tier, "prepare", None))
+
+    preparing = [tier for tier in tiers[1:2] if preparable(tier) and not preparable(tiers[0])]
     for tier in preparing:
         tier.prepare(ctx)  # type: ignore[attr-defined]
     try:
