@@ -135,7 +135,7 @@ def main() -> int:
     parser.add_argument("--sample", type=int, default=0, help="a fixed random sample of this many of the selected tasks")
     parser.add_argument("--seed", type=int, default=0, help="seed of --sample")
     parser.add_argument("--codeloop", type=Path, default=ROOT, help="the codeloop tree to run (default: this one)")
-    parser.add_argument("--config", action="append", default=[], help="NAME:ARGS for codeloop fix (repeatable)")
+    parser.add_argument("--config", action="append", default=[], help="NAME:ARGS for codeloop fix (repeatable); NAME@DIR:ARGS runs the codeloop tree in DIR")
     parser.add_argument("--budget", type=float, default=120.0, help="--time-budget per task for every config")
     parser.add_argument("--task-timeout", type=float, default=900.0)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
@@ -176,7 +176,9 @@ def main() -> int:
                 if (task["task_id"], name) in done:
                     continue
                 repo = make_repo(task, Path(tmp) / name, args.docs)
-                payload = run_fix(repo, ["--time-budget", str(args.budget), *extra], args.task_timeout, args.codeloop.resolve())
+                # NAME@DIR: this config runs the codeloop tree in DIR (before/after, interleaved)
+                tree = Path(name.split("@", 1)[1]) if "@" in name else args.codeloop
+                payload = run_fix(repo, ["--time-budget", str(args.budget), *extra], args.task_timeout, tree.resolve())
                 solution = (repo / "solution.py").read_text()
                 judged = hidden_pass(task, solution) if payload.get("status") == "fixed" or payload.get("applied") else False
                 row = {
