@@ -172,3 +172,12 @@ def test_scripted_model_alone_reads_nothing_ahead(tmp_path):
     _repair(make_repo(tmp_path / "r", WEAK), [ModelTier(lambda: backend, label="scripted")],
             FixOptions(time_budget=60, samples=1, max_rounds=1, line_samples=0, explain=False))
     assert backend.completed and not backend.prefilled
+
+
+def test_scripted_model_a_backend_that_cannot_be_made_is_reported_by_the_tier_not_the_read_ahead(tmp_path):
+    def no_backend() -> ScriptedBackend:
+        raise ModelCrashed("the model worker crashed with SIGILL", "SIGILL", -4)
+
+    result = _repair(make_repo(tmp_path / "r", WEAK), [FailingTier([]), ModelTier(no_backend, label="scripted")],
+                     FixOptions(time_budget=60, samples=1, max_rounds=1, line_samples=0, explain=False))
+    assert result.status == "unfixed" and "SIGILL" in result.model_error

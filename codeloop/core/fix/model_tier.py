@@ -235,17 +235,17 @@ class ModelTier:
         """Start reading this tier's prompt while an earlier tier runs (core/fix/warmup.py).
         A model that cannot read ahead, or fails to, changes nothing: the tier meets and
         reports any failure itself when it runs."""
-        shown = self._shown(ctx)
-        if ctx.model_error or self._warmup is not None or not shown:
+        if ctx.model_error or self._warmup is not None:
             return
         try:
-            prefill = getattr(self.backend, "prefill", None)
-        except Exception:  # noqa: BLE001 (a backend that cannot be made: run() says why)
+            shown = self._shown(ctx)
+            prefill = getattr(self.backend, "prefill", None) if shown else None
+            if prefill is None:
+                return
+            request = CompletionRequest(messages=self._problem(ctx, shown), n=1, max_tokens=_READ_AHEAD_ANSWER_TOKENS,
+                                        temperature=0.0, seed=ctx.options.seed, deadline=ctx.deadline)
+        except Exception:  # noqa: BLE001 (optional: run() meets the same failure and says why)
             return
-        if prefill is None:
-            return
-        request = CompletionRequest(messages=self._problem(ctx, shown), n=1, max_tokens=_READ_AHEAD_ANSWER_TOKENS,
-                                    temperature=0.0, seed=ctx.options.seed, deadline=ctx.deadline)
         self._warmup = Warmup(prefill, request).start()
 
     def stop_preparing(self, ctx: RepairContext) -> Note | None:
