@@ -81,3 +81,19 @@ def test_a_gpu_layers_setting_that_is_not_a_number_is_exit_2(tmp_path):
     proc = run_cli("fix", str(repo), "--tiers", "cheap")
     assert proc.returncode == 2 and "gpu-layers" in proc.stderr.strip().splitlines()[-1]
     assert run_cli("fix", str(repo), "--gpu-layers", "-2", "--tiers", "cheap").returncode == 2
+
+
+@pytest.mark.model  # doctor loads the embedded model too
+def test_doctor_says_what_test_runs_are_kept_from(tmp_path):
+    # One real contained command, started as fix starts its test runs.
+    from tests.conftest import mount_namespace_permitted
+
+    repo = make_repo(tmp_path / "r", {"m.py": "x = 1\n"})
+    report = json.loads(run_cli("doctor", str(repo), "--json").stdout)
+    if mount_namespace_permitted():
+        assert report["containment"] == {"network": "isolated (loopback only)", "files": "read-only outside the run folder"}
+    else:
+        assert report["containment"]["files"].startswith("writable: the OS forbids mount namespaces")
+    opted_out = run_cli("doctor", str(repo), env={"CODELOOP_TEST_NETWORK": "1", "CODELOOP_TEST_FILESYSTEM": "1"})
+    assert "network: shared (CODELOOP_TEST_NETWORK=1)" in opted_out.stdout
+    assert "files: writable (CODELOOP_TEST_FILESYSTEM=1)" in opted_out.stdout

@@ -27,7 +27,7 @@ def doctor(
     python: Optional[str] = typer.Option(None, "--python", help="The interpreter fix would be given (default: as fix finds it)."),
     test_cmd: Optional[str] = typer.Option(None, "--test-cmd", help="The test command fix would be given (default: as fix finds it)."),
 ) -> None:
-    """Check the llama.cpp build, the models (load, speed, GPU offload), git, and the interpreter and test command fix would use."""
+    """Check the llama.cpp build, the models (load, speed, GPU offload), git, the interpreter and test command fix would use, and what test runs are kept from."""
     from codeloop.models import diagnose
     from codeloop.models.llamacpp import default_threads
 
@@ -54,6 +54,9 @@ def doctor(
             problems.append(f"model {label} ({gguf.name}): {check.error}")
     server = _server(base_url, problems) if base_url else None
     environment = _environment(project.get("project"), project.get("worktree"), python, test_cmd, problems)
+    from codeloop.containment.check import containment
+
+    contained = containment()  # not a problem when missing (the OS decides), but the user should see it
 
     report = {
         "status": "problems" if problems else "ok",
@@ -62,6 +65,7 @@ def doctor(
         "server": server,
         "project": {k: (str(v) if isinstance(v, Path) else v) for k, v in project.items()},
         "environment": environment,
+        "containment": contained,
         "problems": problems,
     }
     if json_out:
@@ -195,6 +199,10 @@ def render(report: dict[str, Any]) -> str:
         lines.append(f"tests        {env['test_command']} (from {env['test_command_source']}): {state}")
         for note in env.get("notes", []):
             lines.append(f"             note: {note}")
+    contained = report.get("containment")
+    if contained:
+        lines.append(f"test runs    network: {contained['network']}")
+        lines.append(f"             files: {contained['files']}")
     count = len(report["problems"])
     lines.append("no problems found" if not count else f"{count} problem(s), one per line on stderr")
     return "\n".join(lines)
