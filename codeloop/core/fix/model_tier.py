@@ -242,7 +242,7 @@ class ModelTier:
             prefill = getattr(self.backend, "prefill", None) if shown else None
             if prefill is None:
                 return
-            request = CompletionRequest(messages=self._problem(ctx, shown), n=1, max_tokens=_READ_AHEAD_ANSWER_TOKENS,
+            request = CompletionRequest(messages=self._problem(ctx, shown, self._originals(ctx, shown)), n=1, max_tokens=_READ_AHEAD_ANSWER_TOKENS,
                                         temperature=0.0, seed=ctx.options.seed, deadline=ctx.deadline)
         except Exception:  # noqa: BLE001 (optional: run() meets the same failure and says why)
             return
@@ -296,9 +296,12 @@ class ModelTier:
                 shown.append(second)
         return shown
 
-    def _problem(self, ctx: RepairContext, shown: list[Suspect]) -> tuple[Message, ...]:
+    @staticmethod
+    def _originals(ctx: RepairContext, shown: list[Suspect]) -> list[str]:
+        return [function_source(ctx.read(s.path), s.function) for s in shown]
+
+    def _problem(self, ctx: RepairContext, shown: list[Suspect], originals: list[str]) -> tuple[Message, ...]:
         """The prompt every draw continues (the read-ahead reads this same one)."""
-        originals = [function_source(ctx.read(s.path), s.function) for s in shown]
         return prompts.problem_messages([(s.path, o) for s, o in zip(shown, originals)], ctx.tests, callee_signatures(ctx, shown))
 
     def _rounds(self, ctx: RepairContext) -> TierRun:
@@ -307,8 +310,8 @@ class ModelTier:
         if not shown:
             yield Note("the model tier has no suspect function to rewrite (no traceback frame or called function in the repo)")
             return None
-        originals = [function_source(ctx.read(s.path), s.function) for s in shown]
-        problem = self._problem(ctx, shown)
+        originals = self._originals(ctx, shown)
+        problem = self._problem(ctx, shown, originals)
         seen: set[tuple[str, ...]] = set()
         seen_failures: set[str] = set()
         best: Attempt | None = None
