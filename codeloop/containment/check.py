@@ -14,7 +14,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from codeloop.containment.session import FILESYSTEM_OPT_OUT, NETWORK_OPT_OUT, current
+from codeloop.containment.session import FILESYSTEM_OPT_OUT, NETWORK_OPT_OUT, current, remove_tree
 
 # Runs inside the contained command: may it write outside the run folder, which network
 # interfaces does it see (socket.if_nameindex asks the kernel for its own namespace's)?
@@ -46,9 +46,7 @@ def containment() -> dict[str, str]:
     except (OSError, ValueError, IndexError) as exc:
         return {"network": f"unknown ({exc})", "files": f"unknown ({exc})"}
     finally:
-        for leftover in outside.iterdir():
-            leftover.unlink()
-        outside.rmdir()
+        remove_tree(outside)
     return {"network": _network(seen["interfaces"]), "files": _files(seen["files"])}
 
 
