@@ -202,6 +202,10 @@ def main() -> int:
                     "stage_seconds": payload.get("stage_seconds", {}),
                     "models": payload.get("models", {}),
                     "wall_seconds": payload.get("wall_seconds", payload.get("seconds", 0.0)),
+                    # what was chosen and why: to study a wrong patch without running it again
+                    "winner": payload.get("winner", ""),
+                    "diff": payload.get("diff", ""),
+                    "confidence_reasons": payload.get("confidence_reasons", []),
                 }
                 row["right"] = row["applied"] and judged
                 rows[name].append(row)

@@ -71,12 +71,15 @@ class ScriptedModelTier:
 
     name = "model"
 
-    def __init__(self, replacements: list[str]) -> None:
+    def __init__(self, replacements: list[str], second_opinions: bool = False) -> None:
         self.replacements = replacements
+        self.second_opinions = second_opinions  # a code model: may confirm a confident fix
         self.asked = False
+        self.time_given: float | None = None
 
     def run(self, ctx: RepairContext) -> TierRun:
         self.asked = True
+        self.time_given = ctx.remaining()
         before = ctx.read("bank.py")
         for text in self.replacements:
             change = ChangeSet((FileChange("bank.py", before, before.replace("balance == 0", text)),))
@@ -87,13 +90,13 @@ class ScriptedModelTier:
         yield  # a generator, like every tier
 
 
-def routed(repo: Path, model: ScriptedModelTier):  # type: ignore[no-untyped-def]
+def routed(repo: Path, model: ScriptedModelTier, operators: tuple[str, ...] = ("<=", "<"), events: list | None = None):  # type: ignore[no-untyped-def]
     env = resolve_environment(repo, python=sys.executable)
     with SandboxPool(repo, size=2) as pool:
         vetting = PatchVetting(SandboxProbe(pool, env, pool.scratch))
-        tiers = [ScriptedTier(["<=", "<"]), model]
+        tiers = [ScriptedTier(list(operators)), model]
         loop = repair(pool, PytestRunner(f"{sys.executable} -m pytest -q"), tiers, language_for_path, FixOptions(time_budget=120), vetting=vetting)
-        return drive_events(loop, lambda event: None)
+        return drive_events(loop, (events.append if events is not None else lambda event: None))
 
 
 def test_scripted_an_unsure_cheap_fix_is_held_and_a_model_that_reaches_one_of_its_behaviours_settles_it(tmp_path):
@@ -119,3 +122,53 @@ def test_scripted_a_model_with_no_fix_leaves_the_held_cheap_fix_reported_not_app
     result = routed(make_repo(tmp_path / "r", WEAK), model)
     assert model.asked and result.status == "ambiguous" and result.stage == "cheap"
     assert result.assessment is not None and [p.origin for p in result.assessment.plausible] == ["'==' -> '<='", "'==' -> '<'"]
+
+
+# A lone one-token fix ("balance < 0": the only edit tried, so no rival) is confident
+# (0.8) but not firm: it rests on two asserts. A code model is asked on its own first.
+
+def test_scripted_a_lone_cheap_fix_is_applied_without_asking_a_model_that_gives_no_second_opinions(tmp_path):
+    model = ScriptedModelTier(["balance <= 0"], second_opinions=False)  # the embedded 135M
+    result = routed(make_repo(tmp_path / "r", WEAK), model, ("<",))
+    assert not model.asked
+    assert result.status == "fixed" and result.winner == "'==' -> '<'"
+    assert result.assessment is not None and result.assessment.confident and not result.assessment.firm
+
+
+def test_scripted_a_code_model_that_reaches_another_behaviour_keeps_a_lone_cheap_fix_from_being_applied(tmp_path):
+    model = ScriptedModelTier(["balance <= 0"], second_opinions=True)
+    events: list = []
+    result = routed(make_repo(tmp_path / "r", WEAK), model, ("<",), events)
+    assert model.asked
+    assert result.status == "ambiguous", result.message
+    assessment = result.assessment
+    assert assessment is not None and len(assessment.plausible) == 2 and assessment.disagreements
+    assert any("rests on the tests alone" in str(getattr(e, "message", "")) for e in events)
+
+
+def test_scripted_a_code_model_that_reaches_the_same_behaviour_makes_a_lone_cheap_fix_firm(tmp_path):
+    model = ScriptedModelTier(["0 > balance"], second_opinions=True)
+    result = routed(make_repo(tmp_path / "r", WEAK), model, ("<",))
+    assert model.asked and result.status == "fixed", result.message
+    assert result.winner == "'==' -> '<'"  # the one-token edit, not the model's respelling
+    assert result.assessment is not None and result.assessment.firm
+
+
+def test_scripted_a_code_model_that_finds_nothing_within_its_time_leaves_the_lone_fix_applied(tmp_path):
+    model = ScriptedModelTier(["balance == 1"], second_opinions=True)  # fails the tests
+    result = routed(make_repo(tmp_path / "r", WEAK), model, ("<",))
+    assert model.asked and result.status == "fixed" and result.stage == "cheap"
+    assessment = result.assessment
+    assert assessment is not None and assessment.confident
+    assert any("asked on its own for" in r and "found no other fix" in r for r in assessment.reasons)
+    # Confirming costs about what finding did: at least 30 s, not the other ~100 s of the budget.
+    assert model.time_given is not None and model.time_given <= max(30.0, result.seconds) + 1.0
+
+
+def test_confirm_seconds_are_as_long_again_as_the_run_so_far_within_the_budget():
+    from codeloop.core.fix.loop import _confirm_seconds
+
+    assert _confirm_seconds(5.0, 500.0) == 30.0  # at least one small-model answer
+    assert _confirm_seconds(80.0, 500.0) == 80.0
+    assert _confirm_seconds(80.0, 20.0) == 20.0  # never past the budget
+    assert _confirm_seconds(80.0, -1.0) == 0.0

@@ -93,3 +93,13 @@ def test_the_embedded_model_is_recognised_by_name_or_by_path(dirs):
     embedded = resolve("smollm2-135m", Path.cwd())
     assert is_embedded(None) and is_embedded(embedded)
     assert not is_embedded(_as_pulled(dirs[0]))
+
+
+def test_only_a_code_model_is_asked_to_confirm_an_earlier_tiers_fix(tmp_path):
+    from codeloop.cli.fix import _gives_second_opinions
+    from codeloop.models.llamacpp import default_model_path
+
+    assert not _gives_second_opinions("llamacpp", None)  # the embedded default
+    assert not _gives_second_opinions("llamacpp", default_model_path())  # named explicitly
+    assert _gives_second_opinions("llamacpp", tmp_path / "coder.gguf")
+    assert _gives_second_opinions("openai", None)  # a server's model

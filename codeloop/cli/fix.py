@@ -139,7 +139,8 @@ def _fix(
     def model_tiers() -> list[Any]:
         # Routing: every model but the last leaves the larger part of the time to the next.
         return [
-            ModelTier(backend_for(path_of_model), label=label, share=1.0 if n == len(routed) - 1 else 0.4)
+            ModelTier(backend_for(path_of_model), label=label, share=1.0 if n == len(routed) - 1 else 0.4,
+                      second_opinions=_gives_second_opinions(backend, path_of_model))
             for n, (label, path_of_model) in enumerate(routed)
         ]
 
@@ -199,6 +200,22 @@ def _routed_models(given: Optional[str], root: Path) -> list[tuple[str, Optional
     if not all(names):
         raise UsageError(f"--model {given!r} has an empty name: pass names or .gguf paths separated by commas")
     return [(_model_label(n, chosen_model(n, root)), chosen_model(n, root)) for n in dict.fromkeys(names)]
+
+
+def _gives_second_opinions(backend: str, path: Optional[Path]) -> bool:
+    """Whether the model's own fix is evidence for or against an earlier tier's: a code
+    model (a catalog coder, any GGUF the user names, a server's model) is; the embedded
+    135M, which rarely fixes anything alone, is not: asking it would cost time for nothing."""
+    if backend != "llamacpp":
+        return True
+    if path is None:
+        return False
+    from codeloop.models.llamacpp import default_model_path
+
+    try:
+        return path.resolve() != default_model_path().resolve()
+    except UsageError:  # the embedded package is missing: this is not it
+        return True
 
 
 def _model_label(given: Optional[str], path: Optional[Path]) -> str:

@@ -224,7 +224,13 @@ def repair(
     # asked on its own, with what is left of the budget: if it reaches the same behaviour,
     # that is a second opinion (patch_choice.corroborated); if not, the held fix is still
     # reported, not applied.
+    # A fix sure enough to apply but not firm (it rests on the tests alone: no rival
+    # behaves like it, no naturalness margin) is held too when the next tier gives second
+    # opinions (a capable model), for a bounded time (_confirm_seconds): a different
+    # behaviour that also passes makes it a choice between the two (usually not applied);
+    # the same behaviour makes it firm; nothing found applies it as it was.
     held: tuple[Candidate, Assessment | None] | None = None
+    confirming = False  # the tier now running was asked to confirm a held, confident fix
     concluded = False
     # The tier after the first may get ready meanwhile (the model reads its prompt while
     # the cheap tier runs tests: core/fix/warmup.py). Only that one, and only beside a
@@ -241,10 +247,17 @@ def repair(
                 yield Note(f"time budget spent before the {tier.name} tier")
                 break
             tier_started = clock()
-            winner = yield from tier.run(ctx)
+            try:
+                winner = yield from tier.run(ctx)
+            finally:
+                ctx.deadline = deadline  # a confirming tier ran on a shorter one
             stats.add_stage(getattr(tier, "stage_key", tier.name), clock() - tier_started)
             if winner is None:
+                if confirming and held is not None:  # its time is up: the held fix stands as it was
+                    held = _unopposed(held, tier.name, clock() - tier_started, ctx.model_error)
+                    break
                 continue
+            confirming = False
             assessment = None
             if vetting is not None:
                 with lock:
@@ -252,10 +265,19 @@ def repair(
                 assessment = yield from vetting.run(ctx, winner, rivals)
                 winner = assessment.chosen
             unsure = assessment is not None and not assessment.confident and not options.accept_ambiguous
-            if unsure and number + 1 < len(tiers) and ctx.remaining() >= _SECOND_OPINION_MIN_S and assessment is not None:
+            following = tiers[number + 1] if number + 1 < len(tiers) else None
+            if unsure and following is not None and ctx.remaining() >= _SECOND_OPINION_MIN_S and assessment is not None:
                 held = (winner, assessment)
                 yield Note(f"not sure of the {winner.stage} tier's fix (confidence {assessment.confidence:.2f}): "
-                           f"asking the {tiers[number + 1].name} tier for a second opinion")
+                           f"asking the {following.name} tier for a second opinion")
+                continue
+            if (assessment is not None and not unsure and not assessment.firm and held is None and following is not None
+                    and getattr(following, "second_opinions", False) and ctx.remaining() >= _SECOND_OPINION_MIN_S):
+                held, confirming = (winner, assessment), True
+                seconds = _confirm_seconds(clock() - started, ctx.remaining())
+                ctx.deadline = min(deadline, clock() + seconds)
+                yield Note(f"the {winner.stage} tier's fix rests on the tests alone (confidence {assessment.confidence:.2f}): "
+                           f"asking the {following.name} tier for a second opinion, for up to {seconds:.0f} s")
                 continue
             if (yield from conclude(winner, assessment)):
                 concluded = True
@@ -275,6 +297,24 @@ def repair(
 
 
 _SECOND_OPINION_MIN_S = 10.0  # left in the budget for a later tier to be asked for a second opinion
+_CONFIRM_MIN_S = 30.0  # a confirming model gets at least this (one answer of a small model on a CPU)
+
+
+def _confirm_seconds(elapsed: float, remaining: float) -> float:
+    """How long a second opinion on a confident fix may take: as long again as the run
+    took so far, at least _CONFIRM_MIN_S, within the budget. Confirming should cost about
+    what finding did, not the rest of a long budget."""
+    return max(0.0, min(remaining, max(_CONFIRM_MIN_S, elapsed)))
+
+
+def _unopposed(held: tuple[Candidate, Assessment | None], tier: str, seconds: float, failed: str = "") -> tuple[Candidate, Assessment | None]:
+    """The held fix, with the reason that the confirming tier found nothing against it."""
+    winner, assessment = held
+    if assessment is None:
+        return held
+    reason = (f"the {tier} tier could not give a second opinion (it failed)" if failed
+              else f"the {tier} tier, asked on its own for {seconds:.0f} s, found no other fix")
+    return winner, replace(assessment, reasons=(*assessment.reasons, reason))
 
 
 def _baseline(

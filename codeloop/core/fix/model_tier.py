@@ -135,11 +135,15 @@ def _progress(verdict: Verdict) -> tuple[int, int]:
 class ModelTier:
     name = "model"
 
-    def __init__(self, backend_factory: Callable[[], Backend], label: str = "model", share: float = 1.0) -> None:
+    def __init__(self, backend_factory: Callable[[], Backend], label: str = "model", share: float = 1.0,
+                 second_opinions: bool = False) -> None:
         self._backend_factory = backend_factory
         self._backend: Backend | None = None
         self.label = label  # the model's name in stats and --json
         self.share = share  # of the time left when the tier starts (a bigger model may follow)
+        # Whether the loop may ask this model to confirm an earlier tier's confident fix
+        # (loop.py): only a model whose own fix is evidence (a code model, not the 135M).
+        self.second_opinions = second_opinions
         self.stage_key = f"model:{label}" if label != "model" else "model"
         self._deadline = 0.0
         self._malformed: list[str] = []  # unusable answers not yet reported (see _skip)

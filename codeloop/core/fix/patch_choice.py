@@ -27,6 +27,10 @@ from typing import Any
 from codeloop.core.fix.context import Candidate
 
 APPLY_AT = 0.5  # confidence from which a fix is applied by default
+# From here a fix stands on its own: rivals that behave alike, a corroborating second
+# search, or a clear naturalness margin. Below it (a lone patch on weak tests is 0.8) a
+# fix is applied only after a capable model, asked on its own, found nothing against it.
+FIRM_AT = 0.85
 
 # What each signal is worth (tuned on HumanEvalFix tasks 0-39 only).
 _SOLE = 0.8  # one plausible patch, no rival found
@@ -72,6 +76,10 @@ class Assessment:
     @property
     def confident(self) -> bool:
         return self.confidence >= APPLY_AT
+
+    @property
+    def firm(self) -> bool:
+        return self.confidence >= FIRM_AT
 
     @property
     def rivals(self) -> list[int]:
@@ -157,10 +165,13 @@ def assess(
     best = ordered[0]
     chosen = proposed if proposed in best.members else max(best.members, key=lambda i: (gains[i] is not None, gains[i] or 0.0, -i))
     second_opinion = corroborated(best, ordered, stages) if keep and len(ordered) > 1 else ""
-    if second_opinion:  # the same behaviour two ways: apply the smallest edit that has it
+    # Every patch behaves alike and two tiers reached that on their own (a model asked to
+    # confirm a one-token fix respelled it): one fix, so the smallest edit of it.
+    agreed = bool(keep) and len(ordered) == 1 and len(_tiers_of(best, stages)) > 1
+    if second_opinion or agreed:  # the same behaviour two ways: apply the smallest edit that has it
         chosen = min(best.members, key=lambda i: (_edit_size(plausible[i]), i))
     changed = tuple(sum(a != b for a, b in zip(behaviour_of[i], original)) for i in range(len(plausible)))
-    confidence, reasons = _confidence(plausible, chosen, ordered, gains, keep, behaviour_of, original, searched, second_opinion)
+    confidence, reasons = _confidence(plausible, chosen, ordered, gains, keep, behaviour_of, original, searched, second_opinion, agreed)
     index_of = {id(c): n for n, c in enumerate(ordered)}
     class_of = {i: index_of[id(c)] for c in ordered for i in c.members}
     return Assessment(
@@ -184,15 +195,17 @@ def corroborated(best: _Class, ordered: list[_Class], stages: Sequence[frozenset
     for it that weak tests cannot give."""
     if not stages:
         return ""
-    def tiers_of(cls: _Class) -> set[str]:
-        return {stage for i in cls.members for stage in stages[i]}
-
-    mine = tiers_of(best)
+    mine = _tiers_of(best, stages)
     if len(mine) < 2:
         return ""
-    elsewhere = set().union(*(tiers_of(c) for c in ordered if c is not best))
+    elsewhere = set().union(*(_tiers_of(c, stages) for c in ordered if c is not best))
     unanimous = sorted(mine - elsewhere)
     return unanimous[0] if unanimous else ""
+
+
+def _tiers_of(cls: _Class, stages: Sequence[frozenset[str]]) -> set[str]:
+    """The tiers that proposed a patch of this behaviour (none when stages are unknown)."""
+    return {stage for i in cls.members for stage in stages[i]} if stages else set()
 
 
 def _edit_size(patch: Candidate) -> tuple[int, int]:
@@ -226,6 +239,7 @@ def _confidence(
     original: tuple[str, ...],
     searched: tuple[int, int] | None,
     second_opinion: str = "",
+    agreed: bool = False,
 ) -> tuple[float, list[str]]:
     reasons: list[str] = []
     rivals = len(plausible) - 1
@@ -243,6 +257,8 @@ def _confidence(
     elif len(ordered) == 1:
         confidence = _AGREEING
         reasons.append(f"{rivals} rival patch(es) pass too and behave the same on all {len(keep)} probe inputs")
+        if agreed:
+            reasons.append("the tiers asked on their own reached this same behaviour")
     elif second_opinion:
         confidence = _CORROBORATED
         reasons.append(
