@@ -102,3 +102,28 @@ def test_bench_jobs_runs_that_many_tasks_at_once_on_a_scripted_server_pair(jobs)
 def test_bench_jobs_needs_a_server_backend():
     proc = run_cli("bench", "humaneval", "--jobs", "2")
     assert proc.returncode == 2 and "--backend openai" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_a_seeded_sample_is_the_same_tasks_every_time_and_says_which():
+    every = problems(164)
+    half = he.seeded_sample(every, 82, 0)
+    assert half == he.seeded_sample(every, 82, 0) and len({p["task_id"] for p in half}) == 82
+    assert half != he.seeded_sample(every, 82, 1)
+    ids = [int(p["task_id"].split("/")[1]) for p in half]
+    assert ids == sorted(ids)  # in task order
+    server = ScriptedServer(lambda prompt: "```python\n    return None\n```")
+    try:
+        proc = run_cli("bench", "humaneval", "--sample", "3", "--sample-seed", "7", "--methods", "plain", "--backend", "openai",
+                       "--base-url", server.url, "--json", timeout=300)
+    finally:
+        server.stop()
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    payload = json.loads(proc.stdout)
+    chosen = [p["task_id"] for p in he.seeded_sample(every, 3, 7)]
+    assert [t["task_id"] for t in payload["tasks"]] == chosen
+    assert "seeded sample of 3 of tasks 0..163" in payload["subset"] and "--sample-seed 7" in payload["subset"]
+
+
+def test_a_sample_larger_than_the_selection_is_refused_with_exit_2():
+    proc = run_cli("bench", "humaneval", "--limit", "5", "--sample", "6")
+    assert proc.returncode == 2 and "--sample 6" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1

@@ -17,7 +17,9 @@ app = typer.Typer(help="Benchmarks (short, stated subsets).", no_args_is_help=Tr
 @app.command("humaneval")
 def humaneval(
     start: int = typer.Option(0, "--start", help="First task index."),
-    limit: int = typer.Option(20, "--limit", help="How many tasks (a stated subset; 164 in all)."),
+    limit: Optional[int] = typer.Option(None, "--limit", help="How many tasks from --start (a stated subset; 164 in all). Default: 20, or all with --sample."),
+    sample: int = typer.Option(0, "--sample", help="A fixed random sample of this many of the selected tasks (e.g. --sample 82: a seeded half)."),
+    sample_seed: int = typer.Option(0, "--sample-seed", help="Seed of --sample (the same seed, the same tasks)."),
     methods: str = typer.Option("plain,plain+tests,lpw,slpw", "--methods", help="Comma-separated: plain, plain+tests, lpw, lpw-noverify, slpw."),
     token_budget: int = typer.Option(600, "--token-budget", help="Completion tokens per task and method (the same for all)."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
@@ -43,13 +45,20 @@ def humaneval(
         unknown = [m for m in chosen if m not in he.METHODS]
         if unknown or not chosen:
             raise UsageError(f"unknown method(s) {', '.join(unknown) or '(none)'}: choose from {', '.join(he.METHODS)}")
-        if limit < 1 or start < 0 or token_budget < 1 or jobs < 1:
-            raise UsageError("--limit, --token-budget and --jobs must be at least 1, --start at least 0")
+        if limit is None:
+            limit = 164 if sample else 20
+        if limit < 1 or start < 0 or token_budget < 1 or jobs < 1 or sample < 0:
+            raise UsageError("--limit, --token-budget and --jobs must be at least 1, --start and --sample at least 0")
         if jobs > 1 and backend != "openai":
             raise UsageError("--jobs runs tasks at once against servers: pass --backend openai --base-url URL[,URL...] (the in-process model answers one request at a time)")
         model_path = chosen_model(model, None) if backend == "llamacpp" else None
         check_backend_options(backend, model_path, base_url)
         problems = _problems(start, limit)
+        window = f"{start}..{start + len(problems) - 1}"
+        if sample:
+            if sample > len(problems):
+                raise UsageError(f"--sample {sample} is more than the {len(problems)} tasks selected: lower it or widen --limit")
+            problems = he.seeded_sample(problems, sample, sample_seed)
         model_backend = make_backend(backend, model_path=model_path, base_url=base_url, model_name=model_name,
                                      server_slots=configured_server_slots(None, server_slots))
         model_backend.count_tokens("warm up")  # load the model now, so no method's seconds include it
@@ -57,7 +66,11 @@ def humaneval(
         driver.note(f"judge: {mode}")
         rows = driver.drive(he.bench(problems, chosen, model_backend, call_outputs, judge.judge, token_budget, seed, trace_call, jobs))
         summaries = he.summarize(rows)
-        subset = f"HumanEval tasks {start}..{start + len(problems) - 1} ({len(problems)} tasks), backend {backend}"
+        if sample:
+            subset = (f"HumanEval: a seeded sample of {len(problems)} of tasks {window} (--sample-seed {sample_seed}: "
+                      f"{','.join(p['task_id'].split('/')[-1] for p in problems)}), backend {backend}")
+        else:
+            subset = f"HumanEval tasks {window} ({len(problems)} tasks), backend {backend}"
         payload: dict[str, Any] = {
             "status": "done", "subset": subset, "judge": mode, "token_budget": token_budget, "jobs": jobs,
             "summary": [{**asdict(s), "pass_at_1": s.pass_at_1} for s in summaries], "tasks": [asdict(r) for r in rows],

