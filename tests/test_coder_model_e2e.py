@@ -60,6 +60,9 @@ def test_fix_with_the_coder_model_by_name_from_the_project_config(tmp_path, code
 def test_fix_routes_from_the_small_model_to_the_coder_model_and_reports_rates(tmp_path, coder_model_env):
     # A missing branch no one-token edit adds. The embedded 135M model tries first with
     # part of the budget, then Qwen; --json says what each spent and how fast it ran.
+    # Three asserts leave grade(79) open: when the 135M finds a fix, Qwen is asked to
+    # confirm it and the two may disagree there ("C" vs "B", seen here). This test is about
+    # routing and rates, not that choice: --accept-ambiguous applies the better one.
     files = {
         "grades.py": "def grade(score):\n    if score >= 90:\n        return 'A'\n    return 'B'\n",
         "test_grades.py": (
@@ -70,7 +73,7 @@ def test_fix_routes_from_the_small_model_to_the_coder_model_and_reports_rates(tm
     repo = make_repo(tmp_path / "r", files)
     proc = run_cli(
         "fix", ".", "--tiers", "model", "--model", f"smollm2-135m,{QWEN}", "--samples", "4", "--max-rounds", "2",
-        "--time-budget", "900", "--json", cwd=repo, env=coder_model_env, timeout=1200,
+        "--time-budget", "900", "--accept-ambiguous", "--json", cwd=repo, env=coder_model_env, timeout=1200,
     )
     payload = json.loads(proc.stdout)
     assert proc.returncode == 0 and payload["status"] == "fixed", proc.stderr[-2000:]
