@@ -51,14 +51,15 @@ def humaneval(
             raise UsageError("--limit, --token-budget and --jobs must be at least 1, --start and --sample at least 0")
         if jobs > 1 and backend != "openai":
             raise UsageError("--jobs runs tasks at once against servers: pass --backend openai --base-url URL[,URL...] (the in-process model answers one request at a time)")
-        model_path = chosen_model(model, None) if backend == "llamacpp" else None
-        check_backend_options(backend, model_path, base_url)
         problems = _problems(start, limit)
         window = f"{start}..{start + len(problems) - 1}"
         if sample:
             if sample > len(problems):
                 raise UsageError(f"--sample {sample} is more than the {len(problems)} tasks selected: lower it or widen --limit")
             problems = he.seeded_sample(problems, sample, sample_seed)
+        # Bad input is answered above, before any model is looked for or loaded.
+        model_path = chosen_model(model, None) if backend == "llamacpp" else None
+        check_backend_options(backend, model_path, base_url)
         model_backend = make_backend(backend, model_path=model_path, base_url=base_url, model_name=model_name,
                                      server_slots=configured_server_slots(None, server_slots))
         model_backend.count_tokens("warm up")  # load the model now, so no method's seconds include it
