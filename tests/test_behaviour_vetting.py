@@ -68,3 +68,26 @@ def test_methods_are_not_probed_and_confidence_comes_from_the_other_signals():
     result = run(PatchVetting(failing_probe), patches)
     assert result.inputs == 0 and not result.confident
     assert "no input could be built" in result.reasons[0]
+
+
+NESTED = (
+    "def count_positive(xs):\n"
+    "    def sign(x):\n"
+    "        return 1 if x >= 0 else -1\n"
+    "    return sum(1 for x in xs if sign(x) > 0)\n"
+)
+
+
+def test_a_change_in_a_nested_helper_is_probed_through_the_function_that_defines_it():
+    # The helper cannot be called from outside; its caller can, and shows its behaviour.
+    patch = Candidate(ChangeSet((FileChange("nums.py", NESTED, NESTED.replace("x >= 0", "x > 0")),)), "cheap", "a", "nums.py")
+    (target,) = changed_functions([patch], language_for_path)
+    assert (target.path, target.qualname) == ("nums.py", "count_positive")
+    assert target.source.startswith("def count_positive(xs):")
+
+
+def test_a_nested_helper_of_a_method_stays_unprobed():
+    source = "class Box:\n    def total(self):\n        def half(x):\n            return x / 2\n        return half(self.n)\n"
+    patch = Candidate(ChangeSet((FileChange("box.py", source, source.replace("x / 2", "x // 2")),)), "cheap", "a", "box.py")
+    (target,) = changed_functions([patch], language_for_path)
+    assert target.qualname == "Box.total.half"  # no caller from outside: the innermost, which yields no input

@@ -15,8 +15,8 @@ import difflib
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 
-from codeloop.analysis.functions import enclosing_function
-from codeloop.analysis.languages import Language
+from codeloop.analysis.functions import functions
+from codeloop.analysis.languages import FunctionSpan, Language
 from codeloop.core.changes import ChangeSet, FileChange
 from codeloop.core.edits import function_source
 from codeloop.core.events import Event, Note, PatchesCompared, StageStarted
@@ -52,7 +52,8 @@ def first_changed_line(change: FileChange) -> int:
 
 
 def changed_functions(patches: Sequence[Candidate], language_for: Callable[[str], Language | None]) -> list[Target]:
-    """The functions the patches change, the most often changed first."""
+    """The functions the patches change, the most often changed first; a change inside a
+    nested helper is probed through the function that encloses it."""
     counts: dict[tuple[str, str], int] = {}
     sources: dict[tuple[str, str], str] = {}
     for patch in patches:
@@ -60,7 +61,7 @@ def changed_functions(patches: Sequence[Candidate], language_for: Callable[[str]
             language = language_for(change.path)
             if language is None or language.name != "python" or not change.path.endswith(".py"):
                 continue
-            span = enclosing_function(language, change.before.encode("utf-8"), first_changed_line(change))
+            span = callable_function(change.before, language, first_changed_line(change))
             if span is None:
                 continue
             key = (change.path, span.qualname)
@@ -68,6 +69,21 @@ def changed_functions(patches: Sequence[Candidate], language_for: Callable[[str]
             sources[key] = function_source(change.before, span)
     ranked = sorted(counts, key=lambda k: -counts[k])
     return [Target(path, qualname, sources[(path, qualname)]) for path, qualname in ranked[:_MAX_TARGETS]]
+
+
+def callable_function(source: str, language: Language, line: int) -> FunctionSpan | None:
+    """The innermost function around ``line`` that can be called from outside: a nested
+    helper cannot, but the function that defines it can, and its behaviour shows the
+    helper's (an instance method has no such caller: the innermost span is kept and the
+    probe finds no input for it)."""
+    around = sorted(
+        (s for s in functions(language, source.encode("utf-8")) if s.start_line <= line <= s.end_line),
+        key=lambda s: -s.start_line,
+    )
+    for span in around:
+        if signature_of(function_source(source, span), span.qualname) is not None:
+            return span
+    return around[0] if around else None
 
 
 def failing_test_sources(ctx: RepairContext) -> list[str]:
