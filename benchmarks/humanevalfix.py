@@ -199,6 +199,7 @@ def main() -> int:
                     "model_seconds": payload.get("model_seconds", 0.0),
                     "prompt_seconds": payload.get("prompt_seconds", 0.0),
                     "wasted_answers": payload.get("wasted_answers", 0),
+                    "wasted_by": payload.get("wasted_by", {}),  # e.g. "function unchanged": what to fix in the answer forms
                     "stage_seconds": payload.get("stage_seconds", {}),
                     "models": payload.get("models", {}),
                     "wall_seconds": payload.get("wall_seconds", payload.get("seconds", 0.0)),
