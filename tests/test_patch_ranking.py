@@ -10,6 +10,7 @@ from codeloop.cli.fix import generators_for
 from codeloop.core.changes import FileChange
 from codeloop.core.events import Note
 from codeloop.core.fix.cheap_tier import CheapTier
+from codeloop.core.fix.context import FixOptions
 from codeloop.core.fix.patch_ranking import changed_window, naturalness_gains
 
 from tests.conftest import make_repo, run_cli
@@ -111,3 +112,40 @@ def test_a_scorer_that_fails_turns_ranking_off_and_keeps_the_fix(tmp_path):
     result, events = drive(repo, [CheapTier(generators_for, share=1.0, workers=1, scorer=broken_score)])
     assert result.status == "fixed" and result.stats.plausible >= 1  # rivals are still checked
     assert any(isinstance(e, Note) and "patch ranking off (RuntimeError: model file gone)" in e.message for e in events)
+
+
+class _SlowClockContext:
+    """Just what _Search.explore reads: a clock that a slow scorer moves on."""
+
+    def __init__(self) -> None:
+        self.t = 0.0
+        self.language_for = language_for_path
+
+    def now(self) -> float:
+        return self.t
+
+
+def test_a_slow_scorer_does_not_shrink_the_search_for_rivals():
+    # A code model scores an edit in seconds: here each score moves the clock past the
+    # scoring deadline, so only the plausible edit is scored. The rivals nearest to it
+    # are queued anyway (validated later), not dropped for want of a score.
+    from codeloop.core.fix.cheap_tier import _MAX_RIVALS, _Search, mutants
+    from codeloop.core.fix.context import RepairContext
+    from codeloop.runners.base import TestFailure, TestReport
+
+    files = {"stats.py": SOURCE}
+    baseline = TestReport(False, 1, [TestFailure("test_stats.py::test_mad", "assert False", "")], structured=True)
+    ctx = RepairContext(FixOptions(), baseline, [], [], files.__getitem__, language_for_path, lambda c: None, 0.0, files=list(files))  # type: ignore[arg-type,return-value]
+    pending = mutants(ctx, generators_for, 60)
+    found = next(m for m in pending if m.mutation.line == 7)
+    clock = _SlowClockContext()
+
+    def slow_score(text: str) -> float:
+        clock.t += 30.0
+        return 0.0
+
+    search = _Search([m for m in pending if m is not found])
+    queued = search.explore(found, clock, slow_score, until=10.0, near_until=10.0)  # type: ignore[arg-type]
+    assert queued == min(_MAX_RIVALS, len(pending) - 1) and queued > 2
+    lines = [m.mutation.line for m in search.queue]
+    assert lines == sorted(lines, key=lambda line: abs(line - 7))  # nearest first

@@ -323,8 +323,8 @@ class _Search:
     def explore(self, found: Mutant, ctx: RepairContext, score: CodeScorer | None, until: float, near_until: float | None = None) -> int:
         """Re-queue what may beat or contradict ``found``: with a scorer, the edits more
         natural than it (most natural first), then up to _MAX_RIVALS of the rest, nearest
-        first; scoring stops at ``until`` (the unscored are dropped), for the edits next
-        to ``found`` at ``near_until``. Returns how many are queued."""
+        first, scored or not; scoring stops at ``until``, for the edits next to ``found``
+        at ``near_until``. Returns how many are queued."""
         self.widen = None  # a plausible patch exists: only its rivals are worth checking now
         rest = [m for m in self.queue[self.at :] if m.line_score >= found.line_score - 1e-9][:_RESCORE_MAX]
         # Nearest the plausible edit first (the real fix is often on its line or next to
@@ -336,7 +336,6 @@ class _Search:
             return len(self.queue)
         (gain,) = self.gains_of([found], ctx, score)
         better: list[tuple[float, int]] = []
-        scored: list[int] = []
         for i, mutant in enumerate(rest):
             # The edits on the plausible edit's line and its neighbours are scored for
             # longer (a loaded machine should not make the result depend on timing), but
@@ -346,13 +345,15 @@ class _Search:
             if ctx.now() > (max(until, near_until or until) if near else until):
                 break
             (other,) = self.gains_of([mutant], ctx, score)
-            scored.append(i)
             if other > gain:
                 better.append((-other, i))
         chosen = [i for _, i in sorted(better)][:_MAX_PLAUSIBLE]
         # Less natural edits as rivals too: one that passes yet behaves differently
-        # is evidence the tests leave the fix open.
-        others = [i for i in scored if i not in set(chosen)][:_MAX_RIVALS]
+        # is evidence the tests leave the fix open. Those scoring did not reach count as
+        # much: a code model scores an edit in seconds, a test run checks it in about as
+        # long, and a slow scorer must not shrink the search for rivals to one or two
+        # edits (whose passing rivals are scored again when the patches are compared).
+        others = [i for i in range(len(rest)) if i not in set(chosen)][:_MAX_RIVALS]
         self.queue, self.at = [rest[i] for i in chosen + others], 0
         self.explored = len(self.queue)
         return len(self.queue)
