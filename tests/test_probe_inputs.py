@@ -56,4 +56,7 @@ def test_mutations_stay_close():
     assert mutations(3) == [4, 2, 0, -3, 6, 10]
     assert mutations(True) == [False]
     assert "" in mutations("ab") and "ba" in mutations("ab")
+    # a character of another class where the string ends: a digit, a trailing space
+    assert "a1" in mutations("ab") and "ab " in mutations("ab") and "ba" in mutations("b7")
+    assert " " not in mutations("")  # nothing to end differently
     assert [] in mutations([1, 2]) and [2, 1] in mutations([1, 2])

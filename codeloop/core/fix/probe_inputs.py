@@ -99,7 +99,12 @@ def mutations(value: Any) -> list[Any]:
     if isinstance(value, float):
         return [value + 0.5, value - 1.0, 0.0, -value, value * 2.5]
     if isinstance(value, str):
-        out: list[Any] = ["", value[1:], value[:-1], value[::-1], value + value[:1], value.upper(), value.swapcase(), value * 2]
+        out: list[Any] = ["", value[1:], value[:-1]]
+        # Another kind of character where the string ends (a digit, a trailing space):
+        # string code branches on character classes, and hidden tests cross them.
+        if value:
+            out += [value[:-1] + ("1" if not value[-1].isdigit() else "a"), value + " "]
+        out += [value[::-1], value + value[:1], value.upper(), value.swapcase(), value * 2]
         if " " in value:
             out.append(value.replace(" ", "", 1))
         return out
