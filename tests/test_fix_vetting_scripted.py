@@ -160,9 +160,17 @@ def test_scripted_a_code_model_that_finds_nothing_within_its_time_leaves_the_lon
     assert model.asked and result.status == "fixed" and result.stage == "cheap"
     assessment = result.assessment
     assert assessment is not None and assessment.confident
-    assert any("asked on its own for" in r and "found no other fix" in r for r in assessment.reasons)
+    assert any("asked on its own for" in r and "found no other fix in 1 answer" in r for r in assessment.reasons), assessment.reasons
     # Confirming costs about what finding did: at least 30 s, not the other ~100 s of the budget.
     assert model.time_given is not None and model.time_given <= max(30.0, result.seconds) + 1.0
+
+
+def test_scripted_a_code_model_that_gives_no_answer_in_time_is_not_reported_as_a_search(tmp_path):
+    model = ScriptedModelTier([], second_opinions=True)  # its time ran out before any answer
+    result = routed(make_repo(tmp_path / "r", WEAK), model, ("<",))
+    assert model.asked and result.status == "fixed" and result.stage == "cheap"
+    assert result.assessment is not None
+    assert any("asked on its own, gave no answer within" in r for r in result.assessment.reasons), result.assessment.reasons
 
 
 def test_confirm_seconds_are_as_long_again_as_the_run_so_far_within_the_budget():

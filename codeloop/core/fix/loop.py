@@ -247,6 +247,7 @@ def repair(
                 yield Note(f"time budget spent before the {tier.name} tier")
                 break
             tier_started = clock()
+            answers_before = stats.candidates + stats.wasted  # a confirming tier's answers: checked or wasted
             try:
                 winner = yield from tier.run(ctx)
             finally:
@@ -254,7 +255,7 @@ def repair(
             stats.add_stage(getattr(tier, "stage_key", tier.name), clock() - tier_started)
             if winner is None:
                 if confirming and held is not None:  # its time is up: the held fix stands as it was
-                    held = _unopposed(held, tier.name, clock() - tier_started, ctx.model_error)
+                    held = _unopposed(held, tier.name, clock() - tier_started, stats.candidates + stats.wasted - answers_before, ctx.model_error)
                     break
                 continue
             confirming = False
@@ -307,13 +308,19 @@ def _confirm_seconds(elapsed: float, remaining: float) -> float:
     return max(0.0, min(remaining, max(_CONFIRM_MIN_S, elapsed)))
 
 
-def _unopposed(held: tuple[Candidate, Assessment | None], tier: str, seconds: float, failed: str = "") -> tuple[Candidate, Assessment | None]:
-    """The held fix, with the reason that the confirming tier found nothing against it."""
+def _unopposed(held: tuple[Candidate, Assessment | None], tier: str, seconds: float, answers: int, failed: str = "") -> tuple[Candidate, Assessment | None]:
+    """The held fix, with the reason that the confirming tier found nothing against it,
+    and how much of a search that was: a slow model may not finish one answer in time,
+    and then it confirmed nothing (the fix stands as it did before it was asked)."""
     winner, assessment = held
     if assessment is None:
         return held
-    reason = (f"the {tier} tier could not give a second opinion (it failed)" if failed
-              else f"the {tier} tier, asked on its own for {seconds:.0f} s, found no other fix")
+    if failed:
+        reason = f"the {tier} tier could not give a second opinion (it failed)"
+    elif not answers:
+        reason = f"the {tier} tier, asked on its own, gave no answer within {seconds:.0f} s"
+    else:
+        reason = f"the {tier} tier, asked on its own for {seconds:.0f} s, found no other fix in {answers} answer{'s' if answers != 1 else ''}"
     return winner, replace(assessment, reasons=(*assessment.reasons, reason))
 
 
