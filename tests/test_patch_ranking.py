@@ -9,10 +9,11 @@ from codeloop.plugins import language_for_path
 from codeloop.cli.fix import generators_for
 from codeloop.core.changes import FileChange
 from codeloop.core.events import Note
-from codeloop.core.fix.cheap_tier import CheapTier
-from codeloop.core.fix.context import FixOptions
+from codeloop.core.fix.cheap_tier import _MAX_RIVALS, CheapTier, _Search, mutants
+from codeloop.core.fix.context import FixOptions, RepairContext
 from codeloop.core.fix.patch_ranking import changed_window, naturalness_gains
 
+from codeloop.runners.base import TestFailure, TestReport
 from tests.conftest import make_repo, run_cli
 from tests.test_cheap_tier import PYTEST, drive
 
@@ -129,10 +130,6 @@ def test_a_slow_scorer_does_not_shrink_the_search_for_rivals():
     # A code model scores an edit in seconds: here each score moves the clock past the
     # scoring deadline, so only the plausible edit is scored. The rivals nearest to it
     # are queued anyway (validated later), not dropped for want of a score.
-    from codeloop.core.fix.cheap_tier import _MAX_RIVALS, _Search, mutants
-    from codeloop.core.fix.context import RepairContext
-    from codeloop.runners.base import TestFailure, TestReport
-
     files = {"stats.py": SOURCE}
     baseline = TestReport(False, 1, [TestFailure("test_stats.py::test_mad", "assert False", "")], structured=True)
     ctx = RepairContext(FixOptions(), baseline, [], [], files.__getitem__, language_for_path, lambda c: None, 0.0, files=list(files))  # type: ignore[arg-type,return-value]
