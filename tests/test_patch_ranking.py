@@ -12,8 +12,8 @@ from codeloop.core.events import Note
 from codeloop.core.fix.cheap_tier import _MAX_RIVALS, CheapTier, _Search, mutants
 from codeloop.core.fix.context import FixOptions, RepairContext
 from codeloop.core.fix.patch_ranking import changed_window, naturalness_gains
-
 from codeloop.runners.base import TestFailure, TestReport
+
 from tests.conftest import make_repo, run_cli
 from tests.test_cheap_tier import PYTEST, drive
 

@@ -353,7 +353,8 @@ class _Search:
         # much: a code model scores an edit in seconds, a test run checks it in about as
         # long, and a slow scorer must not shrink the search for rivals to one or two
         # edits (whose passing rivals are scored again when the patches are compared).
-        others = [i for i in range(len(rest)) if i not in set(chosen)][:_MAX_RIVALS]
+        taken = set(chosen)
+        others = [i for i in range(len(rest)) if i not in taken][:_MAX_RIVALS]
         self.queue, self.at = [rest[i] for i in chosen + others], 0
         self.explored = len(self.queue)
         return len(self.queue)
