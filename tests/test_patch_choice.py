@@ -89,3 +89,36 @@ def test_to_dict_carries_confidence_rivals_and_disagreements():
     assert payload["confidence"] == 0.3 and payload["probe_inputs"] == 3
     assert payload["rivals"][0]["same_behaviour"] is False and "b <= 0" in payload["rivals"][0]["diff"]
     assert payload["disagreements"][0] == {"input": "below_zero([0, 2])", "original": "True", "outputs": [{"output": "False", "patches": [0]}, {"output": "True", "patches": [1]}]}
+
+
+def written_by_model(op: str) -> Candidate:
+    return Candidate(patch(op).changes, "model", f"model: '==' -> '{op}'", "m.py")
+
+
+CHEAP, MODEL = frozenset({"cheap"}), frozenset({"model"})
+
+
+def test_a_lone_blind_edit_that_makes_the_code_less_natural_is_below_the_bar():
+    blind = assess([patch("<")], 0, [-3.0], searched=(6, 0), stages=[CHEAP])
+    assert not blind.confident and blind.confidence < APPLY_AT
+    assert "only the blind one-token search found it" in blind.reasons[-1]
+    # A model reached the same edit on its own: no longer a blind search's lone survivor.
+    seconded = assess([patch("<")], 0, [-3.0], searched=(6, 0), stages=[CHEAP | MODEL])
+    assert seconded.confident and round(seconded.confidence, 2) == 0.7
+    # Without scores there is no naturalness to hold against it.
+    assert assess([patch("<")], 0, [None], searched=(6, 0), stages=[CHEAP]).confidence == 0.8
+
+
+def test_a_models_own_fix_does_not_win_on_naturalness_over_blind_edits():
+    # The model wrote "<" and a language model scores it; the blind search's "<=" behaves
+    # differently. The margin is the model liking its own answer: no evidence, abstain.
+    patches = [written_by_model("<"), patch("<=")]
+    result = assess(patches, 0, [5.0, -3.0], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL], stages=[MODEL, CHEAP])
+    assert result.chosen_index == 0 and not result.confident
+    assert "+8.0 not counted: only the model wrote this fix" in result.reasons[-1]
+    # Two of the model's answers compared with each other: the margin counts.
+    both = assess([written_by_model("<"), written_by_model("<=")], 0, [5.0, -3.0], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL], stages=[MODEL, MODEL])
+    assert both.confident and "naturalness margin over the next behaviour +8.0" in both.reasons[-1]
+    # A blind edit that wins on naturalness over the model's answer: the margin counts.
+    blind_wins = assess([patch("<"), written_by_model("<=")], 0, [5.0, -3.0], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL], stages=[CHEAP, MODEL])
+    assert blind_wins.confident

@@ -45,6 +45,14 @@ _MARGIN_SCALE = 0.1  # confidence per nat of naturalness margin over the next be
 _MARGIN_MAX = 0.45
 _NEW_CRASH = 0.2  # the chosen patch raises where the original returned a value
 _LESS_NATURAL = 0.1  # the chosen edit makes the code less natural than the bug was
+# Buggy lines are less natural than fixed ones (Ray et al., "On the naturalness of buggy
+# code", ICSE 2016). The blind one-token search tries dozens of edits; its lone survivor
+# that makes the code less natural still has passed weak tests by accident about as often
+# as not: below the bar until a model, asked on its own, reaches the same behaviour.
+_LESS_NATURAL_BLIND = 0.35
+# Tiers whose patches a language model wrote: their naturalness under a language model is
+# high by construction, so it is no evidence against a blind search's edits.
+_GENERATED = frozenset({"model"})
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _MAX_SHOWN = 3  # disagreement inputs shown
@@ -171,7 +179,7 @@ def assess(
     if second_opinion or agreed:  # the same behaviour two ways: apply the smallest edit that has it
         chosen = min(best.members, key=lambda i: (_edit_size(plausible[i]), i))
     changed = tuple(sum(a != b for a, b in zip(behaviour_of[i], original)) for i in range(len(plausible)))
-    confidence, reasons = _confidence(plausible, chosen, ordered, gains, keep, behaviour_of, original, searched, second_opinion, agreed)
+    confidence, reasons = _confidence(plausible, chosen, ordered, gains, keep, behaviour_of, original, searched, second_opinion, agreed, stages)
     index_of = {id(c): n for n, c in enumerate(ordered)}
     class_of = {i: index_of[id(c)] for c in ordered for i in c.members}
     return Assessment(
@@ -201,6 +209,13 @@ def corroborated(best: _Class, ordered: list[_Class], stages: Sequence[frozenset
     elsewhere = set().union(*(_tiers_of(c, stages) for c in ordered if c is not best))
     unanimous = sorted(mine - elsewhere)
     return unanimous[0] if unanimous else ""
+
+
+def _self_scored(mine: frozenset[str], theirs: set[str]) -> bool:
+    """Whether a naturalness margin compares a model's own patch with patches no model
+    wrote: the model's is likely under a model because a model wrote it, not because it
+    is the right fix."""
+    return bool(mine) and mine <= _GENERATED and bool(theirs) and not theirs & _GENERATED
 
 
 def _tiers_of(cls: _Class, stages: Sequence[frozenset[str]]) -> set[str]:
@@ -240,6 +255,7 @@ def _confidence(
     searched: tuple[int, int] | None,
     second_opinion: str = "",
     agreed: bool = False,
+    stages: Sequence[frozenset[str]] = (),
 ) -> tuple[float, list[str]]:
     reasons: list[str] = []
     rivals = len(plausible) - 1
@@ -269,15 +285,25 @@ def _confidence(
         confidence = _DISAGREEING
         reasons.append(f"{rivals} rival patch(es) pass too; they behave {len(ordered)} different ways on {len(keep)} probe inputs")
     if len(ordered) > 1 or (rivals and not keep):
-        runner_up = ordered[1].gain if len(ordered) > 1 else max((g for i, g in enumerate(gains) if i != chosen and g is not None), default=None)
+        if len(ordered) > 1:
+            runner_up, theirs = ordered[1].gain, _tiers_of(ordered[1], stages)
+        else:
+            others = [i for i, g in enumerate(gains) if i != chosen and g is not None]
+            best_other = max(others, key=lambda i: gains[i] or 0.0, default=None)
+            runner_up = None if best_other is None else gains[best_other]
+            theirs = set(stages[best_other]) if stages and best_other is not None else set()
         mine = gains[chosen]
         if mine is not None and runner_up is not None:
             margin = mine - runner_up
-            confidence += max(0.0, min(_MARGIN_MAX, margin * _MARGIN_SCALE))
-            reasons.append(f"naturalness margin over the next behaviour {margin:+.1f}")
+            if _self_scored(stages[chosen] if stages else frozenset(), theirs):
+                reasons.append(f"naturalness margin over the next behaviour {margin:+.1f} not counted: only the model wrote this fix")
+            else:
+                confidence += max(0.0, min(_MARGIN_MAX, margin * _MARGIN_SCALE))
+                reasons.append(f"naturalness margin over the next behaviour {margin:+.1f}")
     if gains[chosen] is not None and (gains[chosen] or 0.0) < 0:
-        confidence -= _LESS_NATURAL
-        reasons.append(f"the edit makes the code less natural ({gains[chosen]:+.1f})")
+        blind = rivals == 0 and bool(stages) and stages[chosen] == frozenset({"cheap"})
+        confidence -= _LESS_NATURAL_BLIND if blind else _LESS_NATURAL
+        reasons.append(f"the edit makes the code less natural ({gains[chosen]:+.1f})" + (", and only the blind one-token search found it" if blind else ""))
     if keep:
         crashes = sum(
             1 for a, b in zip(behaviour_of[chosen], original) if a.startswith("raises ") and not b.startswith("raises ")
