@@ -122,3 +122,12 @@ def test_a_models_own_fix_does_not_win_on_naturalness_over_blind_edits():
     # A blind edit that wins on naturalness over the model's answer: the margin counts.
     blind_wins = assess([patch("<"), written_by_model("<=")], 0, [5.0, -3.0], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL], stages=[CHEAP, MODEL])
     assert blind_wins.confident
+
+
+def test_one_behaviour_spelled_by_several_blind_edits_that_lowers_naturalness_is_below_the_bar():
+    twins = [patch("<"), patch("<")]
+    blind = assess(twins, 0, [-3.0, -3.5], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS], stages=[CHEAP, CHEAP])
+    assert "behave the same" in blind.reasons[0] and not blind.confident
+    # Natural, or reached by a model too: it stands.
+    assert assess(twins, 0, [1.0, 0.5], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS], stages=[CHEAP, CHEAP]).confident
+    assert assess(twins, 0, [-3.0, -3.5], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS], stages=[CHEAP, MODEL]).confident

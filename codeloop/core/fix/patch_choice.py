@@ -46,10 +46,11 @@ _MARGIN_MAX = 0.45
 _NEW_CRASH = 0.2  # the chosen patch raises where the original returned a value
 _LESS_NATURAL = 0.1  # the chosen edit makes the code less natural than the bug was
 # Buggy lines are less natural than fixed ones (Ray et al., "On the naturalness of buggy
-# code", ICSE 2016). The blind one-token search tries dozens of edits; its lone survivor
-# that makes the code less natural still has passed weak tests by accident about as often
-# as not: below the bar until a model, asked on its own, reaches the same behaviour.
-_LESS_NATURAL_BLIND = 0.35
+# code", ICSE 2016). The blind one-token search tries dozens of edits; when the one
+# behaviour it found (one edit, or several spelling it alike) makes the code less natural,
+# it had passed weak tests by accident about as often as not: at most this, below the
+# bar, until a model asked on its own reaches the same behaviour.
+_BLIND_LESS_NATURAL = 0.45
 # Tiers whose patches a language model wrote: their naturalness under a language model is
 # high by construction, so it is no evidence against a blind search's edits.
 _GENERATED = frozenset({"model"})
@@ -301,8 +302,11 @@ def _confidence(
                 confidence += max(0.0, min(_MARGIN_MAX, margin * _MARGIN_SCALE))
                 reasons.append(f"naturalness margin over the next behaviour {margin:+.1f}")
     if gains[chosen] is not None and (gains[chosen] or 0.0) < 0:
-        blind = rivals == 0 and bool(stages) and stages[chosen] == frozenset({"cheap"})
-        confidence -= _LESS_NATURAL_BLIND if blind else _LESS_NATURAL
+        # One behaviour, and only the blind search reached it (no model wrote any patch).
+        blind = len(ordered) == 1 and bool(stages) and all(s == frozenset({"cheap"}) for s in stages)
+        confidence -= _LESS_NATURAL
+        if blind:
+            confidence = min(confidence, _BLIND_LESS_NATURAL)
         reasons.append(f"the edit makes the code less natural ({gains[chosen]:+.1f})" + (", and only the blind one-token search found it" if blind else ""))
     if keep:
         crashes = sum(
