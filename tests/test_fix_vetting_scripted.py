@@ -122,6 +122,9 @@ def test_scripted_a_model_with_no_fix_leaves_the_held_cheap_fix_reported_not_app
     result = routed(make_repo(tmp_path / "r", WEAK), model)
     assert model.asked and result.status == "ambiguous" and result.stage == "cheap"
     assert result.assessment is not None and [p.origin for p in result.assessment.plausible] == ["'==' -> '<='", "'==' -> '<'"]
+    # The report says the model was asked and how far it looked.
+    assert any("found no other fix in 1 answer" in r for r in result.assessment.reasons), result.assessment.reasons
+    assert "found no other fix in 1 answer" in result.message
 
 
 # A lone one-token fix ("balance < 0": the only edit tried, so no rival) is confident

@@ -254,8 +254,9 @@ def repair(
                 ctx.deadline = deadline  # a confirming tier ran on a shorter one
             stats.add_stage(getattr(tier, "stage_key", tier.name), clock() - tier_started)
             if winner is None:
-                if confirming and held is not None:  # its time is up: the held fix stands as it was
+                if held is not None:  # asked on its own, it found nothing: say how hard it looked
                     held = _unopposed(held, tier.name, clock() - tier_started, stats.candidates + stats.wasted - answers_before, ctx.model_error)
+                if confirming:  # its time is up: the held fix stands as it was
                     break
                 continue
             confirming = False
