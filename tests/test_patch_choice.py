@@ -99,14 +99,16 @@ CHEAP, MODEL = frozenset({"cheap"}), frozenset({"model"})
 
 
 def test_a_lone_blind_edit_that_makes_the_code_less_natural_is_below_the_bar():
-    blind = assess([patch("<")], 0, [-3.0], searched=(6, 0), stages=[CHEAP])
+    blind = assess([patch("<")], 0, [-3.0], searched=(6, 0), stages=[CHEAP], code_scorer=True)
     assert not blind.confident and blind.confidence < APPLY_AT
     assert "only the blind one-token search found it" in blind.reasons[-1]
     # A model reached the same edit on its own: no longer a blind search's lone survivor.
-    seconded = assess([patch("<")], 0, [-3.0], searched=(6, 0), stages=[CHEAP | MODEL])
+    seconded = assess([patch("<")], 0, [-3.0], searched=(6, 0), stages=[CHEAP | MODEL], code_scorer=True)
     assert seconded.confident and round(seconded.confidence, 2) == 0.7
     # Without scores there is no naturalness to hold against it.
-    assert assess([patch("<")], 0, [None], searched=(6, 0), stages=[CHEAP]).confidence == 0.8
+    assert assess([patch("<")], 0, [None], searched=(6, 0), stages=[CHEAP], code_scorer=True).confidence == 0.8
+    # Nor when the scorer is no code model (the embedded 135M): its doubt is too weak.
+    assert assess([patch("<")], 0, [-3.0], searched=(6, 0), stages=[CHEAP]).confident
 
 
 def test_a_models_own_fix_does_not_win_on_naturalness_over_blind_edits():
@@ -126,8 +128,8 @@ def test_a_models_own_fix_does_not_win_on_naturalness_over_blind_edits():
 
 def test_one_behaviour_spelled_by_several_blind_edits_that_lowers_naturalness_is_below_the_bar():
     twins = [patch("<"), patch("<")]
-    blind = assess(twins, 0, [-3.0, -3.5], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS], stages=[CHEAP, CHEAP])
+    blind = assess(twins, 0, [-3.0, -3.5], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS], stages=[CHEAP, CHEAP], code_scorer=True)
     assert "behave the same" in blind.reasons[0] and not blind.confident
     # Natural, or reached by a model too: it stands.
-    assert assess(twins, 0, [1.0, 0.5], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS], stages=[CHEAP, CHEAP]).confident
-    assert assess(twins, 0, [-3.0, -3.5], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS], stages=[CHEAP, MODEL]).confident
+    assert assess(twins, 0, [1.0, 0.5], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS], stages=[CHEAP, CHEAP], code_scorer=True).confident
+    assert assess(twins, 0, [-3.0, -3.5], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS], stages=[CHEAP, MODEL], code_scorer=True).confident

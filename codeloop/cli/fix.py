@@ -156,7 +156,8 @@ def _fix(
         driver.note(f"tests: {environment.test_command} (python from {environment.python_source})")
         for note in tests.notes:
             driver.note(note)
-        vetting = PatchVetting(SandboxProbe(pool, environment, pool.scratch) if compare else None, scorer)
+        vetting = PatchVetting(SandboxProbe(pool, environment, pool.scratch) if compare else None, scorer,
+                               code_scorer=scorer is not None and _gives_second_opinions("llamacpp", model_path))
         loop = repair(pool, tests.runner, tiers, language_for_path, options, SpectrumFiles(root), find_definitions, tests.setup_check, tests.package_files, vetting=vetting)  # type: ignore[arg-type]
         result = driver.drive(loop)
     result.model_error = result.model_error or model_error

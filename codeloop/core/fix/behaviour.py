@@ -101,9 +101,10 @@ class PatchVetting:
     """What the loop calls on a tier's winner: choose among the plausible patches and
     say how sure the choice is."""
 
-    def __init__(self, probe: BehaviourProbe | None, scorer: CodeScorer | None = None) -> None:
+    def __init__(self, probe: BehaviourProbe | None, scorer: CodeScorer | None = None, code_scorer: bool = False) -> None:
         self.probe = probe
         self.scorer = scorer
+        self.code_scorer = code_scorer  # the scorer is a code model (see patch_choice._BLIND_LESS_NATURAL)
 
     def run(self, ctx: RepairContext, winner: Candidate, plausible: Sequence[Candidate]) -> Generator[Event, None, Assessment]:
         patches = _distinct([winner, *plausible])[:_MAX_PATCHES]
@@ -135,7 +136,7 @@ class PatchVetting:
         search = ctx.notes.get("rival-search") if winner.stage == "cheap" else None
         searched = (getattr(search, "queued", 0), getattr(search, "unchecked", 0)) if search is not None else None
         stages = [frozenset(c.stage for c in [winner, *plausible] if c.changes.diff() == p.changes.diff()) for p in patches]
-        result = assess(patches, 0, gains, calls, original_runs if calls else [], rows if calls else [], searched, stages)
+        result = assess(patches, 0, gains, calls, original_runs if calls else [], rows if calls else [], searched, stages, self.code_scorer)
         behaviours = len(set(result.behaviour)) if result.inputs else 1
         shown = [f"{d.call}: " + " vs ".join(o for o, _ in d.outputs) for d in result.disagreements]
         yield PatchesCompared(len(patches), behaviours, result.inputs, result.chosen.origin, result.confidence, shown)

@@ -49,7 +49,9 @@ _LESS_NATURAL = 0.1  # the chosen edit makes the code less natural than the bug 
 # code", ICSE 2016). The blind one-token search tries dozens of edits; when the one
 # behaviour it found (one edit, or several spelling it alike) makes the code less natural,
 # it had passed weak tests by accident about as often as not: at most this, below the
-# bar, until a model asked on its own reaches the same behaviour.
+# bar, until a model asked on its own reaches the same behaviour. Only when a code model
+# scores: the embedded 135M finds `1 - percent / 100` less natural than `1 + percent /
+# 100` next to `1 + rate`, and cannot give the second opinion that would lift it.
 _BLIND_LESS_NATURAL = 0.45
 # Tiers whose patches a language model wrote: their naturalness under a language model is
 # high by construction, so it is no evidence against a blind search's edits.
@@ -152,13 +154,15 @@ def assess(
     rows: Sequence[Sequence[str]] = (),
     searched: tuple[int, int] | None = None,
     stages: Sequence[frozenset[str]] = (),
+    code_scorer: bool = False,
 ) -> Assessment:
     """Choose among ``plausible`` (index ``proposed`` is the tier's own pick) and say how
     sure the choice is. ``rows[i][j]``: patch i's output for ``calls[j]``;
     ``original_runs``: the unpatched code's outputs, run twice or more. ``searched``:
     (rivals queued, of those left unchecked) when the tier searched for rivals.
     ``stages[i]``: the tiers that proposed patch i (a second tier asked for a second
-    opinion: see ``corroborated``)."""
+    opinion: see ``corroborated``). ``code_scorer``: the gains come from a code model,
+    whose doubt about a blind edit is worth holding it back for."""
     if not plausible:
         raise ValueError("assess needs at least one plausible patch")
     keep = usable_calls(original_runs, rows) if calls and rows else []
@@ -180,7 +184,7 @@ def assess(
     if second_opinion or agreed:  # the same behaviour two ways: apply the smallest edit that has it
         chosen = min(best.members, key=lambda i: (_edit_size(plausible[i]), i))
     changed = tuple(sum(a != b for a, b in zip(behaviour_of[i], original)) for i in range(len(plausible)))
-    confidence, reasons = _confidence(plausible, chosen, ordered, gains, keep, behaviour_of, original, searched, second_opinion, agreed, stages)
+    confidence, reasons = _confidence(plausible, chosen, ordered, gains, keep, behaviour_of, original, searched, second_opinion, agreed, stages, code_scorer)
     index_of = {id(c): n for n, c in enumerate(ordered)}
     class_of = {i: index_of[id(c)] for c in ordered for i in c.members}
     return Assessment(
@@ -257,6 +261,7 @@ def _confidence(
     second_opinion: str = "",
     agreed: bool = False,
     stages: Sequence[frozenset[str]] = (),
+    code_scorer: bool = False,
 ) -> tuple[float, list[str]]:
     reasons: list[str] = []
     rivals = len(plausible) - 1
@@ -303,7 +308,7 @@ def _confidence(
                 reasons.append(f"naturalness margin over the next behaviour {margin:+.1f}")
     if gains[chosen] is not None and (gains[chosen] or 0.0) < 0:
         # One behaviour, and only the blind search reached it (no model wrote any patch).
-        blind = len(ordered) == 1 and bool(stages) and all(s == frozenset({"cheap"}) for s in stages)
+        blind = code_scorer and len(ordered) == 1 and bool(stages) and all(s == frozenset({"cheap"}) for s in stages)
         confidence -= _LESS_NATURAL
         if blind:
             confidence = min(confidence, _BLIND_LESS_NATURAL)
