@@ -56,6 +56,7 @@ _BLIND_LESS_NATURAL = 0.45
 # Tiers whose patches a language model wrote: their naturalness under a language model is
 # high by construction, so it is no evidence against a blind search's edits.
 _GENERATED = frozenset({"model"})
+_BLIND = frozenset({"cheap"})  # the one-token search: edits tried without reading the code
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
 _MAX_SHOWN = 3  # disagreement inputs shown
@@ -308,7 +309,7 @@ def _confidence(
                 reasons.append(f"naturalness margin over the next behaviour {margin:+.1f}")
     if gains[chosen] is not None and (gains[chosen] or 0.0) < 0:
         # One behaviour, and only the blind search reached it (no model wrote any patch).
-        blind = code_scorer and len(ordered) == 1 and bool(stages) and all(s == frozenset({"cheap"}) for s in stages)
+        blind = code_scorer and len(ordered) == 1 and bool(stages) and all(s == _BLIND for s in stages)
         confidence -= _LESS_NATURAL
         if blind:
             confidence = min(confidence, _BLIND_LESS_NATURAL)
