@@ -309,7 +309,7 @@ def _confidence(
                 reasons.append(f"naturalness margin over the next behaviour {margin:+.1f}")
     if gains[chosen] is not None and (gains[chosen] or 0.0) < 0:
         # One behaviour, and only the blind search reached it (no model wrote any patch).
-        blind = code_scorer and len(ordered) == 1 and bool(stages) and all(s == _BLIND for s in stages)
+        blind = code_scorer and len(ordered) == 1 and _tiers_of(ordered[0], stages) == _BLIND
         confidence -= _LESS_NATURAL
         if blind:
             confidence = min(confidence, _BLIND_LESS_NATURAL)
