@@ -133,3 +133,22 @@ def test_one_behaviour_spelled_by_several_blind_edits_that_lowers_naturalness_is
     # Natural, or reached by a model too: it stands.
     assert assess(twins, 0, [1.0, 0.5], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS], stages=[CHEAP, CHEAP], code_scorer=True).confident
     assert assess(twins, 0, [-3.0, -3.5], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS], stages=[CHEAP, MODEL], code_scorer=True).confident
+
+
+def test_blind_edits_that_disagree_do_not_win_on_a_margin_when_the_winner_lowers_naturalness():
+    # Held-out Python/65's path: two one-token edits pass and disagree; the winner is
+    # less natural than the bug, the other even less. The margin only says which looks
+    # less wrong: held below the bar for a model's second opinion.
+    patches = [patch("<"), patch("<=")]
+    result = assess(patches, 0, [-1.0, -7.0], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL], stages=[CHEAP, CHEAP], code_scorer=True)
+    assert result.chosen_index == 0 and not result.confident
+    assert "naturalness margin over the next behaviour +6.0" in result.reasons[1]
+    assert "only the blind one-token search found it" in result.reasons[-1]
+    # The same margin for an edit that makes the code more natural still applies it.
+    natural = assess(patches, 0, [3.0, -3.0], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL], stages=[CHEAP, CHEAP], code_scorer=True)
+    assert natural.confident
+    # A model that reached the winner on its own lifts it (a second opinion, not a margin).
+    seconded = assess(patches, 0, [-1.0, -7.0], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL], stages=[CHEAP | MODEL, CHEAP], code_scorer=True)
+    assert seconded.confident and "the model tier, asked on its own, reached only this behaviour" in seconded.reasons[0]
+    # With the embedded 135M as scorer the margin counts as before (0.3 + 0.45 - 0.1).
+    assert round(assess(patches, 0, [-1.0, -7.0], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL], stages=[CHEAP, CHEAP]).confidence, 2) == 0.65

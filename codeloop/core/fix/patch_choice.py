@@ -49,7 +49,10 @@ _LESS_NATURAL = 0.1  # the chosen edit makes the code less natural than the bug 
 # code", ICSE 2016). The blind one-token search tries dozens of edits; when the one
 # behaviour it found (one edit, or several spelling it alike) makes the code less natural,
 # it had passed weak tests by accident about as often as not: at most this, below the
-# bar, until a model asked on its own reaches the same behaviour. Only when a code model
+# bar, until a model asked on its own reaches the same behaviour. Likewise when blind
+# edits disagree and the winner lowers naturalness: a margin between edits that both make
+# the code less natural only says which is less wrong-looking (held-out Python/65 applied
+# a wrong `>` -> `<` on a +3.2 and a +5.8 margin). Only when a code model
 # scores: the embedded 135M finds `1 - percent / 100` less natural than `1 + percent /
 # 100` next to `1 + rate`, and cannot give the second opinion that would lift it.
 _BLIND_LESS_NATURAL = 0.45
@@ -308,8 +311,9 @@ def _confidence(
                 confidence += max(0.0, min(_MARGIN_MAX, margin * _MARGIN_SCALE))
                 reasons.append(f"naturalness margin over the next behaviour {margin:+.1f}")
     if gains[chosen] is not None and (gains[chosen] or 0.0) < 0:
-        # One behaviour, and only the blind search reached it (no model wrote any patch).
-        blind = code_scorer and len(ordered) == 1 and _tiers_of(ordered[0], stages) == _BLIND
+        # Only the blind search reached this behaviour (no model wrote a patch that has it),
+        # whether or not other behaviours pass too: ordered[0] holds the chosen patch.
+        blind = code_scorer and _tiers_of(ordered[0], stages) == _BLIND
         confidence -= _LESS_NATURAL
         if blind:
             confidence = min(confidence, _BLIND_LESS_NATURAL)
