@@ -121,14 +121,26 @@ def test_scripted_worker_a_text_scored_once_is_not_scored_again():
 COUNT = (Message("user", "Count from 1 to 1000, one number per line."),)
 
 
+# A grammar of 1000 three-digit lines: the model cannot end the text on its own before
+# ~2000 tokens (greedy, the 135M stops counting after 20 lines, ~2 s here and less on a
+# faster CPU: CI once saw "stop" before a 2 s deadline).
+ENDLESS = 'root ::= line{1000}\nline ::= [0-9] [0-9] [0-9] "\\n"'
+
+
 def test_a_deadline_stops_generation_between_tokens():
     backend = LlamaCppBackend(n_threads=1)
-    # The prompt's evaluation cannot be interrupted (that is what killing the worker is
-    # for): evaluate it once untimed, so the timed call is all generation.
-    backend.complete(CompletionRequest(COUNT, max_tokens=1))
-    started = time.monotonic()
-    completion = backend.complete(CompletionRequest(COUNT, max_tokens=2000, deadline=started + 2.0))
-    took = time.monotonic() - started
+    # A worker of its own: one that has measured the decode rate caps max_tokens to fit the
+    # deadline (finish "length"); this is about the check between tokens.
+    backend.worker = ModelWorker(WorkerSettings(backend.model_path, 1, None))
+    try:
+        # The prompt's evaluation cannot be interrupted (that is what killing the worker is
+        # for): evaluate it once untimed, so the timed call is all generation.
+        backend.complete(CompletionRequest(COUNT, max_tokens=1, grammar=ENDLESS))
+        started = time.monotonic()
+        completion = backend.complete(CompletionRequest(COUNT, max_tokens=2000, grammar=ENDLESS, deadline=started + 2.0))
+        took = time.monotonic() - started
+    finally:
+        backend.worker.close()
     assert completion.finish_reasons == ["deadline"] and 0 < completion.completion_tokens < 2000
     assert took < 2.0 + 1.0, took
 
