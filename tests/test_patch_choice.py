@@ -152,3 +152,11 @@ def test_blind_edits_that_disagree_do_not_win_on_a_margin_when_the_winner_lowers
     assert seconded.confident and "the model tier, asked on its own, reached only this behaviour" in seconded.reasons[0]
     # With the embedded 135M as scorer the margin counts as before (0.3 + 0.45 - 0.1).
     assert round(assess(patches, 0, [-1.0, -7.0], CALLS, [ORIGINAL, ORIGINAL], [LESS, LESS_EQUAL], stages=[CHEAP, CHEAP]).confidence, 2) == 0.65
+
+
+def test_a_small_naturalness_loss_is_not_printed_as_minus_zero():
+    # Held-out Python/39 said "less natural (-0.0)": a loss of hundredths, rounded away.
+    small = assess([patch("<")], 0, [-0.03], searched=(6, 0), stages=[CHEAP], code_scorer=True)
+    assert "the edit makes the code less natural (-0.03)" in small.reasons[-1]
+    usual = assess([patch("<")], 0, [-3.04], searched=(6, 0), stages=[CHEAP], code_scorer=True)
+    assert "the edit makes the code less natural (-3.0)" in usual.reasons[-1]

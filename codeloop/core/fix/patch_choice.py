@@ -306,10 +306,10 @@ def _confidence(
         if mine is not None and runner_up is not None:
             margin = mine - runner_up
             if _self_scored(stages[chosen] if stages else frozenset(), theirs):
-                reasons.append(f"naturalness margin over the next behaviour {margin:+.1f} not counted: only the model wrote this fix")
+                reasons.append(f"naturalness margin over the next behaviour {_nats(margin)} not counted: only the model wrote this fix")
             else:
                 confidence += max(0.0, min(_MARGIN_MAX, margin * _MARGIN_SCALE))
-                reasons.append(f"naturalness margin over the next behaviour {margin:+.1f}")
+                reasons.append(f"naturalness margin over the next behaviour {_nats(margin)}")
     if gains[chosen] is not None and (gains[chosen] or 0.0) < 0:
         # Only the blind search reached this behaviour (no model wrote a patch that has it),
         # whether or not other behaviours pass too: ordered[0] holds the chosen patch.
@@ -317,7 +317,7 @@ def _confidence(
         confidence -= _LESS_NATURAL
         if blind:
             confidence = min(confidence, _BLIND_LESS_NATURAL)
-        reasons.append(f"the edit makes the code less natural ({gains[chosen]:+.1f})" + (", and only the blind one-token search found it" if blind else ""))
+        reasons.append(f"the edit makes the code less natural ({_nats(gains[chosen] or 0.0)})" + (", and only the blind one-token search found it" if blind else ""))
     if keep:
         crashes = sum(
             1 for a, b in zip(behaviour_of[chosen], original) if a.startswith("raises ") and not b.startswith("raises ")
@@ -326,6 +326,12 @@ def _confidence(
             confidence -= _NEW_CRASH
             reasons.append(f"raises on {crashes} probe input(s) where the original returned a value")
     return max(0.0, min(1.0, confidence)), reasons
+
+
+def _nats(value: float) -> str:
+    """A signed naturalness figure: one decimal, unless that would print a small loss as
+    "-0.0" (held-out Python/39: "less natural (-0.0)" read as a contradiction)."""
+    return f"{value:+.1f}" if abs(value) >= 0.05 or value == 0 else f"{value:+.1g}"
 
 
 def _disagreements(calls: Sequence[str], keep: list[int], behaviour_of: list[tuple[str, ...]], original: tuple[str, ...]) -> list[Disagreement]:
