@@ -24,7 +24,8 @@ STUB = 'def add(a, b):\n    """Return the sum.\n\n    >>> add(1, 2)\n    3\n    
 
 
 def test_scripted_generate_over_openai_applies_reports_json_and_undo_restores(tmp_path, server):
-    url = server(lambda prompt: "```python\ndef add(a, b):\n    return a + b\n```")
+    prompts = []
+    url = server(lambda prompt: prompts.append(prompt) or "```python\ndef add(a, b):\n    return a + b\n```")
     repo = make_repo(tmp_path / "r", {"mathx.py": STUB})
     proc = run_cli("generate", f"{repo}/mathx.py::add", "--backend", "openai", "--base-url", url, "--json", "--candidates", "1", cwd=repo)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -32,6 +33,25 @@ def test_scripted_generate_over_openai_applies_reports_json_and_undo_restores(tm
     assert payload["status"] == "generated" and payload["applied"] is True and payload["ambiguity"] is None
     assert "return a + b" in (repo / "mathx.py").read_text()
     assert run_cli("undo", str(repo)).returncode == 0 and git(repo, "status", "--porcelain") == ""
+    # By default a code model samples plain code first: it passed, so no plan was asked for.
+    assert prompts and not any("numbered plan" in p for p in prompts)
+
+
+def test_scripted_generate_plans_when_the_plain_samples_fail(tmp_path, server):
+    def answer(prompt):  # plain code is wrong; code written from a plan is right
+        if "numbered plan" in prompt:
+            return "1. Add a and b.\n2. Return the sum."
+        if "Plan:" in prompt:
+            return "```python\ndef add(a, b):\n    return a + b\n```"
+        return "```python\ndef add(a, b):\n    return a - b\n```"
+
+    url = server(answer)
+    repo = make_repo(tmp_path / "r", {"mathx.py": STUB})
+    proc = run_cli("generate", f"{repo}/mathx.py::add", "--backend", "openai", "--base-url", url, "--json", "--candidates", "1",
+                   "--plans", "1", "--no-verify", cwd=repo)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    payload = json.loads(proc.stdout)
+    assert payload["status"] == "generated" and "return a + b" in (repo / "mathx.py").read_text()
 
 
 def test_scripted_generate_failure_is_exit_1_and_changes_nothing(tmp_path, server):

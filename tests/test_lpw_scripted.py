@@ -101,3 +101,25 @@ def test_scripted_want_passing_collects_distinct_passing_programs():
     backend = ScriptedBackend(["    return a + b\n```", "    return b + a\n```", "    return sum((a, b))\n```"])
     result, _ = drive(backend, plan=False, want_passing=2)
     assert len(result.passing) == 2 and len(backend.history) == 2
+
+
+def test_scripted_plain_first_plans_only_when_no_plain_sample_passes():
+    backend = ScriptedBackend([
+        "    return 0\n```", "    return a * b\n```",  # two plain samples fail
+        "Add a and b.\n2. Return it.\n",  # then a plan
+        "    return a + b\n```",  # and its program passes
+    ])
+    result, events = drive(backend, plain_first=2, plans=1, verify=False, debug_rounds=0, temperature=0.8)
+    assert result.status == "generated" and result.origin == "plan 1"
+    assert [e.stage for e in events if isinstance(e, StageStarted)] == ["code", "plan", "code"]
+    assert any(isinstance(e, Note) and "planning (LPW)" in e.message for e in events)
+    assert [e.stage for e in events if isinstance(e, CandidateChecked)] == ["plain", "plain", "lpw"]
+    assert backend.history[2].prefill == "1. " and len(backend.answers) == 0
+
+
+def test_scripted_plain_first_that_passes_never_plans():
+    backend = ScriptedBackend(["    return a + b\n```", "    return b + a\n```"])
+    result, events = drive(backend, plain_first=2, plans=3, want_passing=2, temperature=0.8)
+    assert result.status == "generated" and len(result.passing) == 2 and result.origin == "sample 1"
+    assert [e.stage for e in events if isinstance(e, StageStarted)] == ["code"]
+    assert all(r.prefill != "1. " for r in backend.history) and len(backend.history) == 2

@@ -20,7 +20,7 @@ def humaneval(
     limit: Optional[int] = typer.Option(None, "--limit", help="How many tasks from --start (a stated subset; 164 in all). Default: 20, or all with --sample."),
     sample: int = typer.Option(0, "--sample", help="A fixed random sample of this many of the selected tasks (e.g. --sample 82: a seeded half)."),
     sample_seed: int = typer.Option(0, "--sample-seed", help="Seed of --sample (the same seed, the same tasks)."),
-    methods: str = typer.Option("plain,plain+tests,lpw,slpw", "--methods", help="Comma-separated: plain, plain+tests, lpw, lpw-noverify, slpw."),
+    methods: str = typer.Option("plain,plain+tests,lpw,slpw", "--methods", help="Comma-separated: plain, plain+tests, lpw, lpw-noverify, slpw, plain-then-slpw (generate's default with a code model)."),
     token_budget: int = typer.Option(600, "--token-budget", help="Completion tokens per task and method (the same for all)."),
     seed: int = typer.Option(0, "--seed", help="Sampling seed."),
     json_out: bool = typer.Option(False, "--json", help="Print exactly one JSON object on stdout."),

@@ -28,6 +28,8 @@ METHODS: dict[str, GenOptions] = {
     "lpw": GenOptions(plans=1, verify=True, debug_rounds=2),
     "lpw-noverify": GenOptions(plans=1, verify=False, debug_rounds=2),
     "slpw": GenOptions(plans=3, verify=True, debug_rounds=1),
+    # generate's default with a code model: two plain samples, SLPW only if neither passes.
+    "plain-then-slpw": GenOptions(plans=3, verify=True, debug_rounds=1, plain_first=2),
 }
 DEFAULT_METHODS = ("plain", "plain+tests", "lpw", "slpw")
 
