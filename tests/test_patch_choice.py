@@ -160,3 +160,27 @@ def test_a_small_naturalness_loss_is_not_printed_as_minus_zero():
     assert "the edit makes the code less natural (-0.03)" in small.reasons[-1]
     usual = assess([patch("<")], 0, [-3.04], searched=(6, 0), stages=[CHEAP], code_scorer=True)
     assert "the edit makes the code less natural (-3.0)" in usual.reasons[-1]
+
+
+def test_of_patches_that_behave_alike_the_plainest_spelling_is_applied():
+    # Found as a user: `total / (len(values) - 1)`; the blind search's `* 1` and the
+    # model's `total / len(values)` behave alike and were both reached, and the smallest
+    # edit, `(len(values) * 1)`, was applied. Now: fewest lines, then most natural.
+    buggy = "def mean(values):\n    total = sum(values)\n    return total / (len(values) - 1)\n"
+
+    def spelled(line: str, stage: str) -> Candidate:
+        after = buggy.replace("    return total / (len(values) - 1)", line)
+        return Candidate(ChangeSet((FileChange("m.py", buggy, after),)), stage, line.strip(), "m.py")
+
+    times_one = spelled("    return total / (len(values) * 1)", "cheap")
+    model = spelled("    return total / len(values)", "model")
+    rewrite = spelled("    n = len(values)\n    return total / n", "model")
+    calls, original = ["mean([1.0, 3.0])"], [["4.0"], ["4.0"]]
+    rows = [["2.0"], ["2.0"], ["2.0"]]
+    result = assess([times_one, model, rewrite], 0, [-4.8, 11.5, 12.0], calls, original, rows,
+                    stages=[CHEAP, MODEL, MODEL], code_scorer=True)
+    assert result.chosen is model and result.confident  # one line, and the most natural of those
+    assert not any("less natural" in r for r in result.reasons)
+    # Without scores: the smallest edit, as before.
+    unscored = assess([times_one, model, rewrite], 0, [None, None, None], calls, original, rows, stages=[CHEAP, MODEL, MODEL])
+    assert unscored.chosen is times_one

@@ -185,8 +185,8 @@ def assess(
     # Every patch behaves alike and two tiers reached that on their own (a model asked to
     # confirm a one-token fix respelled it): one fix, so the smallest edit of it.
     agreed = bool(keep) and len(ordered) == 1 and len(_tiers_of(best, stages)) > 1
-    if second_opinion or agreed:  # the same behaviour two ways: apply the smallest edit that has it
-        chosen = min(best.members, key=lambda i: (_edit_size(plausible[i]), i))
+    if second_opinion or agreed:  # the same behaviour two ways: apply its plainest spelling
+        chosen = _plainest(best.members, plausible, gains)
     changed = tuple(sum(a != b for a, b in zip(behaviour_of[i], original)) for i in range(len(plausible)))
     confidence, reasons = _confidence(plausible, chosen, ordered, gains, keep, behaviour_of, original, searched, second_opinion, agreed, stages, code_scorer)
     index_of = {id(c): n for n, c in enumerate(ordered)}
@@ -245,6 +245,20 @@ def _edit_size(patch: Candidate) -> tuple[int, int]:
     before, after = "\n".join(removed), "\n".join(added)
     same = sum(block.size for block in difflib.SequenceMatcher(a=before, b=after, autojunk=False).get_matching_blocks())
     return len(removed) + len(added), len(before) + len(after) - 2 * same
+
+
+def _plainest(members: Sequence[int], plausible: Sequence[Candidate], gains: Sequence[float | None]) -> int:
+    """Of patches that behave alike, the one to apply: fewest lines touched (a one-line
+    fix over a model's whole rewrite), then the most natural (a model's `total /
+    len(values)` over a blind `total / (len(values) * 1)`, which a user found applied),
+    then the fewest characters changed."""
+
+    def key(i: int) -> tuple[int, bool, float, int, int]:
+        lines, chars = _edit_size(plausible[i])
+        gain = gains[i]
+        return (lines, gain is None, -(gain or 0.0), chars, i)
+
+    return min(members, key=key)
 
 
 def _class_order(cls: _Class, proposed: int) -> tuple[float, int, int]:
