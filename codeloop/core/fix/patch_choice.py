@@ -183,7 +183,7 @@ def assess(
     chosen = proposed if proposed in best.members else max(best.members, key=lambda i: (gains[i] is not None, gains[i] or 0.0, -i))
     second_opinion = corroborated(best, ordered, stages) if keep and len(ordered) > 1 else ""
     # Every patch behaves alike and two tiers reached that on their own (a model asked to
-    # confirm a one-token fix respelled it): one fix, so the smallest edit of it.
+    # confirm a one-token fix respelled it): one fix, so its plainest spelling.
     agreed = bool(keep) and len(ordered) == 1 and len(_tiers_of(best, stages)) > 1
     if second_opinion or agreed:  # the same behaviour two ways: apply its plainest spelling
         chosen = _plainest(best.members, plausible, gains)
